@@ -1,0 +1,507 @@
+/*
+ * gcpool: sandboxed garbage-collected heaps for host runtimes, handed out
+ * from a pool of pre-reserved, guarded virtual-memory slots.
+ *
+ * Conventions used throughout this header:
+ *  - Every function that can fail returns a gcp_status; GCP_OK is 0 and
+ *    every error is negative.  GCP_NEED_GC (positive) is not an error: it
+ *    asks the caller to collect and retry.  gcp_strerror() names each code.
+ *  - Output parameters are written only on GCP_OK unless stated otherwise.
+ *  - Objects named gcp_X are opaque and owned by whoever created them; the
+ *    function that frees them is named next to the one that creates them.
+ *  - A pool and a type registry may be used from many threads at once.  A
+ *    heap, a store, a host-data table and a roots list are used by one thread
+ *    at a time (they may move between threads with proper synchronisation).
+ */
+#ifndef GCPOOL_H
+#define GCPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define GCP_API __attribute__((visibility("default")))
+#else
+#define GCP_API
+#endif
+
+/* ------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------ */
+
+typedef enum gcp_status {
+    GCP_OK = 0,           /* success */
+    GCP_NEED_GC = 1,      /* no room now: run a collection, then retry */
+    GCP_EINVAL = -1,      /* bad argument or configuration */
+    GCP_ENOMEM = -2,      /* host-side metadata could not be allocated */
+    GCP_ESYS = -3,        /* a system call failed; errno holds its cause */
+    GCP_EEXHAUSTED = -4,  /* every slot of the pool is in use */
+    GCP_ELIMIT = -5,      /* the heap reached its configured maximum size */
+    GCP_ETOOLARGE = -6,   /* the object can never fit (collector limit) */
+    GCP_ECORRUPT = -7,    /* heap contents are invalid; the store is poisoned */
+    GCP_ESTALE = -8,      /* stale, forged or unknown host-data id */
+    GCP_EPOISONED = -9,   /* the store was poisoned by an earlier corruption */
+    GCP_ETYPE = -10,      /* wrong object kind or type for the operation */
+    GCP_EBOUNDS = -11,    /* field offset or element index out of range */
+    GCP_EDOUBLE = -12,    /* heap released twice */
+    GCP_EFOREIGN = -13,   /* heap does not belong to this pool */
+    GCP_ETRAP = -14,      /* a guarded call trapped (see gcp_trap) */
+    GCP_EBUSY = -15,      /* object still in use (heaps outstanding, collection running) */
+    GCP_ESTATE = -16      /* operation not valid in the current state */
+} gcp_status;
+
+/* Static, human-readable text for a status; never NULL (unknown codes give
+ * "unknown gcpool status"). */
+GCP_API const char *gcp_strerror(int status);
+
+/* ------------------------------------------------------------------------
+ * References
+ *
+ * A gcp_ref is 32 bits: 0 is null, odd values are i31 integers
+ * (value << 1 | 1), even non-zero values are byte offsets from the heap base.
+ * ------------------------------------------------------------------------ */
+
+typedef uint32_t gcp_ref;
+
+#define GCP_REF_NULL ((gcp_ref)0)
+#define GCP_I31_MIN (-(int32_t)0x40000000)
+#define GCP_I31_MAX ((int32_t)0x3fffffff)
+
+static inline bool gcp_ref_is_null(gcp_ref r) { return r == 0; }
+static inline bool gcp_ref_is_i31(gcp_ref r) { return (r & 1u) != 0; }
+/* True for a non-null, non-i31 ref: an offset into a heap. */
+static inline bool gcp_ref_is_heap(gcp_ref r) { return r != 0 && (r & 1u) == 0; }
+
+/* i31 from an int32 in [GCP_I31_MIN, GCP_I31_MAX]; GCP_EINVAL otherwise. */
+static inline gcp_status gcp_ref_from_i31(int32_t v, gcp_ref *out)
+{
+    if (v < GCP_I31_MIN || v > GCP_I31_MAX)
+        return GCP_EINVAL;
+    *out = ((uint32_t)v << 1) | 1u;
+    return GCP_OK;
+}
+
+/* i31 keeping the low 31 bits of v (wasm's ref.i31 semantics). */
+static inline gcp_ref gcp_ref_i31_wrap(int32_t v) { return ((uint32_t)v << 1) | 1u; }
+
+/* The sign-extended value of an i31 ref (r must be an i31). */
+static inline int32_t gcp_ref_i31_value(gcp_ref r) { return (int32_t)r >> 1; }
+
+/* Stack roots are stored by compiled code as 64-bit values.  Converting
+ * back rejects any value with bits above 31 set: GCP_EINVAL, never a
+ * truncation. */
+static inline gcp_status gcp_ref_from_r64(uint64_t r64, gcp_ref *out)
+{
+    if (r64 >> 32)
+        return GCP_EINVAL;
+    *out = (gcp_ref)r64;
+    return GCP_OK;
+}
+static inline uint64_t gcp_ref_to_r64(gcp_ref r) { return (uint64_t)r; }
+
+/* ------------------------------------------------------------------------
+ * Object layout (readable by compiled code)
+ *
+ * Every object starts with a 16-byte header, 8-byte aligned:
+ *   bytes 0..3   kind (bits 0..7) and flags (bits 8..15); bits 16..31 zero
+ *   bytes 4..7   type index (struct and array objects; 0 for externrefs)
+ *   bytes 8..11  total object size in bytes, header included
+ *   bytes 12..15 collector word (reference count for DRC, 0 otherwise)
+ * The first 8 bytes are the portable header (gcp_header); bytes 8..15
+ * belong to the collectors.  Payloads start at GCP_OBJ_PAYLOAD:
+ *   externref: u32 host-data id
+ *   struct:    the fields, at the offsets its type gives
+ *   array:     u32 length at GCP_ARRAY_LENGTH, elements from GCP_ARRAY_ELEMS
+ * ------------------------------------------------------------------------ */
+
+typedef enum gcp_kind {
+    GCP_KIND_FREE = 0,      /* free-list block (collector internal) */
+    GCP_KIND_EXTERNREF = 1,
+    GCP_KIND_STRUCT = 2,
+    GCP_KIND_ARRAY = 3
+} gcp_kind;
+
+#define GCP_OBJ_HEADER_BYTES 16u
+#define GCP_OBJ_PAYLOAD 16u
+#define GCP_ARRAY_LENGTH 16u
+#define GCP_ARRAY_ELEMS 24u
+#define GCP_OBJ_ALIGN 8u
+
+typedef struct gcp_header {
+    gcp_kind kind;
+    uint8_t flags;
+    uint32_t type_index;
+} gcp_header;
+
+/* ------------------------------------------------------------------------
+ * Type registry
+ *
+ * Describes struct and array types so that collectors can trace reference
+ * fields.  Shared by all heaps of a pool.  Registration is serialised
+ * internally; registered types can be read from any number of threads.
+ * ------------------------------------------------------------------------ */
+
+typedef struct gcp_types gcp_types;
+
+#define GCP_MAX_STRUCT_BYTES (1u << 20)   /* largest struct payload */
+#define GCP_MAX_REF_FIELDS 4096u          /* most ref fields in one struct */
+#define GCP_MAX_TYPES (1u << 20)          /* most types in one registry */
+
+/* Creates an empty registry (reference count 1).  GCP_ENOMEM. */
+GCP_API gcp_status gcp_types_new(gcp_types **out);
+/* Drops the caller's reference; pools keep their own, so a registry may be
+ * released as soon as the pools that use it are created.  NULL is ignored. */
+GCP_API void gcp_types_release(gcp_types *types);
+/* Registers a struct of payload_bytes (1..GCP_MAX_STRUCT_BYTES) whose
+ * reference fields (4 bytes each) start at ref_offsets[0..n_refs).  Offsets
+ * must be multiples of 4, inside the payload, and distinct.  Writes the new
+ * type index.  GCP_EINVAL for a bad definition, GCP_ELIMIT past
+ * GCP_MAX_TYPES, GCP_ENOMEM. */
+GCP_API gcp_status gcp_types_add_struct(gcp_types *types, uint32_t payload_bytes,
+                                        const uint32_t *ref_offsets, size_t n_refs,
+                                        uint32_t *out_index);
+/* Registers an array type whose elements are elem_bytes (1, 2, 4 or 8)
+ * wide; elems_are_refs requires elem_bytes == 4.  GCP_EINVAL, GCP_ELIMIT,
+ * GCP_ENOMEM. */
+GCP_API gcp_status gcp_types_add_array(gcp_types *types, uint32_t elem_bytes,
+                                       bool elems_are_refs, uint32_t *out_index);
+/* Number of registered types. */
+GCP_API uint32_t gcp_types_count(const gcp_types *types);
+
+/* ------------------------------------------------------------------------
+ * Pool configuration
+ * ------------------------------------------------------------------------ */
+
+typedef enum gcp_collector {
+    GCP_COLLECTOR_NULL = 0,       /* bump allocation, never reclaims */
+    GCP_COLLECTOR_DRC = 1,        /* deferred reference counting */
+    GCP_COLLECTOR_MARKSWEEP = 2   /* incremental mark-sweep over free lists */
+} gcp_collector;
+
+typedef struct gcp_pool_config {
+    /* Number of heaps the pool can hand out at once.  Default 128. */
+    uint32_t num_slots;
+    /* Largest size a heap may grow to; at most 4 GiB.  Default 4 GiB. */
+    uint64_t max_heap_bytes;
+    /* Bytes readable and writable when a heap is handed out.  Default
+     * 64 KiB (at least one page, at most max_heap_bytes). */
+    uint64_t initial_heap_bytes;
+    /* Virtual bytes reserved for each heap, >= max_heap_bytes; the part
+     * past the heap's current bound is inaccessible.  Default 4 GiB: any
+     * 32-bit ref then stays inside the slot.  Smaller reservations pack more
+     * slots but lose that guarantee (see gcp_pool_stats.implicit_bounds). */
+    uint64_t reservation_bytes;
+    /* Inaccessible bytes after each slot's reservation (and before the
+     * first slot).  Default 2 GiB: a ref plus any offset below this stays in
+     * the slot. */
+    uint64_t guard_bytes;
+    /* After a release, at most this many bytes of the heap stay resident
+     * (zeroed in place); the rest goes back to the kernel.  Default 1 MiB. */
+    uint64_t keep_resident_bytes;
+    /* Most released slots that keep resident memory; colder ones give it
+     * back to the kernel.  Default 16. */
+    uint32_t max_unused_warm_slots;
+    /* Collector built into every heap of the pool.  Default GCP_COLLECTOR_NULL. */
+    gcp_collector collector;
+    /* Work units per incremental collection step (mark-sweep).  Default 10000. */
+    uint32_t gc_step_budget;
+    /* Type registry for struct and array objects; NULL means none (only
+     * externrefs can be allocated).  The pool takes its own reference. */
+    gcp_types *types;
+} gcp_pool_config;
+
+/* The defaults listed above. */
+GCP_API gcp_pool_config gcp_pool_config_default(void);
+
+/* ------------------------------------------------------------------------
+ * Pools and heaps
+ * ------------------------------------------------------------------------ */
+
+typedef struct gcp_pool gcp_pool;
+typedef struct gcp_heap gcp_heap;
+
+/* Validates cfg and reserves the whole pool with one inaccessible mapping.
+ * GCP_EINVAL: zero slots, zero or over-4-GiB max heap, sizes that are not
+ * multiples of the page size, initial > max, reservation < max, unknown
+ * collector.  GCP_ESYS (errno kept): the kernel refused the reservation.
+ * GCP_ENOMEM.  Nothing is left behind on failure.  The caller owns *out and
+ * frees it with gcp_pool_free. */
+GCP_API gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out);
+/* Unmaps the pool.  GCP_EBUSY (and nothing freed) while heaps are still
+ * acquired.  NULL gives GCP_OK. */
+GCP_API gcp_status gcp_pool_free(gcp_pool *pool);
+/* Hands out a heap with its initial bytes readable, writable and zero.
+ * GCP_EEXHAUSTED when every slot is in use; GCP_ESYS if the kernel refuses
+ * to make the memory accessible.  Thread-safe. */
+GCP_API gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out);
+/* Resets the heap (host data finalized by its store, memory zeroed or
+ * given back) and makes its slot available.  GCP_EDOUBLE when the heap is
+ * not currently acquired, GCP_EFOREIGN when it belongs to another pool or
+ * to the on-demand allocator.  Thread-safe. */
+GCP_API gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap);
+
+typedef struct gcp_pool_stats {
+    uint32_t num_slots;
+    uint32_t slots_in_use;
+    uint32_t warm_slots;           /* released slots still holding resident memory */
+    uint64_t reserved_bytes;       /* size of the whole reservation */
+    uint64_t resident_bytes;       /* estimate: accessible bytes not given back */
+    uint64_t acquires;
+    uint64_t releases;
+    uint64_t exhaustions;          /* acquires that found no free slot */
+    uint64_t bytes_zeroed;         /* zeroed in place by resets */
+    uint64_t bytes_decommitted;    /* given back to the kernel */
+    uint64_t decommit_batches;     /* passes over the decommit queue */
+    uint64_t slot_stride;          /* distance between two slots' bases */
+    bool implicit_bounds;          /* every ref + offset < guard stays in-slot */
+} gcp_pool_stats;
+
+/* Fills *out with a consistent-enough snapshot (counters are read
+ * atomically one by one).  GCP_EINVAL for NULL arguments. */
+GCP_API gcp_status gcp_pool_stats_get(const gcp_pool *pool, gcp_pool_stats *out);
+
+/* The on-demand allocator: one mapping per heap, laid out like a pool slot
+ * (guard, heap, rest of reservation, guard), for hosts that do not want a
+ * reservation up front.  cfg->num_slots and the warm-slot fields are
+ * ignored.  Errors as gcp_pool_new.  Free with gcp_heap_free_ondemand. */
+GCP_API gcp_status gcp_heap_new_ondemand(const gcp_pool_config *cfg, gcp_heap **out);
+/* Unmaps an on-demand heap.  GCP_EFOREIGN for a pooled heap; NULL is OK. */
+GCP_API gcp_status gcp_heap_free_ondemand(gcp_heap *heap);
+
+/* ------------------------------------------------------------------------
+ * Memory accessors for compiled code
+ * ------------------------------------------------------------------------ */
+
+/* Base of the heap: object ref r lives at base + r. */
+GCP_API uint8_t *gcp_heap_base(const gcp_heap *heap);
+/* Current accessible size: [base, base + bound) is readable and writable. */
+GCP_API size_t gcp_heap_bound(const gcp_heap *heap);
+/* Largest bound the heap may grow to. */
+GCP_API size_t gcp_heap_max(const gcp_heap *heap);
+/* Collector data for inline allocation: see gcp_bump for the null
+ * collector; NULL for collectors that expose none. */
+GCP_API void *gcp_heap_collector_data(gcp_heap *heap);
+
+/* The null collector's collector data: compiled code may allocate inline
+ * by bumping `next` while next + size <= limit, writing a valid header. */
+typedef struct gcp_bump {
+    uint32_t next;   /* offset of the next free byte (8-byte aligned) */
+    uint32_t limit;  /* end of the allocatable region (current bound) */
+} gcp_bump;
+
+/* ------------------------------------------------------------------------
+ * Host-data table (externref payloads)
+ *
+ * Host pointers never enter a heap: an externref holds a 32-bit id into
+ * this side table.  Ids carry a generation, so a stale or forged id read
+ * from a (possibly corrupted) heap gives GCP_ESTALE, never a wild pointer.
+ * Each entry's finalizer runs exactly once: when the entry is removed, when
+ * its externref is reclaimed by a collection, when its store's heap is reset,
+ * or when the table is freed.
+ * ------------------------------------------------------------------------ */
+
+typedef struct gcp_hostdata gcp_hostdata;
+typedef void (*gcp_finalizer)(void *host_ptr);
+
+/* Creates an empty table.  GCP_ENOMEM. */
+GCP_API gcp_status gcp_hostdata_new(gcp_hostdata **out);
+/* Runs every remaining finalizer once and frees the table.  NULL ignored. */
+GCP_API void gcp_hostdata_free(gcp_hostdata *table);
+/* Stores ptr (and an optional finalizer, called with ptr) and writes its id
+ * (never 0).  GCP_ENOMEM, GCP_ELIMIT when the table is full. */
+GCP_API gcp_status gcp_hostdata_insert(gcp_hostdata *table, void *ptr,
+                                       gcp_finalizer fin, uint32_t *out_id);
+/* Reads the pointer stored under id.  GCP_ESTALE for an unknown id. */
+GCP_API gcp_status gcp_hostdata_get(const gcp_hostdata *table, uint32_t id, void **out);
+/* Removes id, running its finalizer.  GCP_ESTALE for an unknown id. */
+GCP_API gcp_status gcp_hostdata_remove(gcp_hostdata *table, uint32_t id);
+/* Removes every entry, running each finalizer once (used on reset). */
+GCP_API void gcp_hostdata_clear(gcp_hostdata *table);
+/* Number of live entries. */
+GCP_API size_t gcp_hostdata_count(const gcp_hostdata *table);
+
+/* ------------------------------------------------------------------------
+ * Roots list
+ *
+ * Pointers to the places where the host keeps references: stack roots are
+ * 64-bit slots written by compiled code (r64), non-stack roots are gcp_ref
+ * variables.  The list only borrows those places; they must stay valid until
+ * the list is cleared.  Storage is kept across gcp_roots_clear, so a list is
+ * reused from collection to collection without reallocating.
+ * ------------------------------------------------------------------------ */
+
+typedef struct gcp_roots gcp_roots;
+
+typedef struct gcp_root {
+    bool on_stack;     /* true: points to a uint64_t r64; false: to a gcp_ref */
+    void *where;
+} gcp_root;
+
+/* Creates an empty list.  GCP_ENOMEM. */
+GCP_API gcp_status gcp_roots_new(gcp_roots **out);
+/* Frees the list (not the places it points to).  NULL ignored. */
+GCP_API void gcp_roots_free(gcp_roots *roots);
+/* Adds a stack root.  GCP_EINVAL for NULL, GCP_ENOMEM. */
+GCP_API gcp_status gcp_roots_add_stack(gcp_roots *roots, uint64_t *r64);
+/* Adds a non-stack root.  GCP_EINVAL for NULL, GCP_ENOMEM. */
+GCP_API gcp_status gcp_roots_add(gcp_roots *roots, gcp_ref *ref);
+/* Number of roots in the list. */
+GCP_API size_t gcp_roots_count(const gcp_roots *roots);
+/* The i-th root.  GCP_EBOUNDS past the end. */
+GCP_API gcp_status gcp_roots_at(const gcp_roots *roots, size_t i, gcp_root *out);
+/* Reads the ref a root holds, without barriers.  A stack root whose r64 has
+ * upper bits set gives GCP_EINVAL.  GCP_EBOUNDS past the end. */
+GCP_API gcp_status gcp_roots_get(const gcp_roots *roots, size_t i, gcp_ref *out);
+/* Writes a ref where the root lives (as r64 for a stack root), without
+ * barriers: used by moving collectors.  GCP_EBOUNDS past the end. */
+GCP_API gcp_status gcp_roots_set(gcp_roots *roots, size_t i, gcp_ref value);
+/* Empties the list, keeping its storage. */
+GCP_API void gcp_roots_clear(gcp_roots *roots);
+
+/* ------------------------------------------------------------------------
+ * Contract violations
+ *
+ * A collection started inside a no-GC scope, or a no-GC exit without an
+ * enter, is a bug in the host.  It is reported to the panic handler, which
+ * by default prints the message to stderr and aborts.  A handler that
+ * returns lets the offending call return GCP_ESTATE.
+ * ------------------------------------------------------------------------ */
+
+typedef void (*gcp_panic_handler)(const char *message, void *user);
+
+/* Replaces the process-wide handler (NULL restores the default) and
+ * returns nothing; thread-safe. */
+GCP_API void gcp_set_panic_handler(gcp_panic_handler handler, void *user);
+
+/* ------------------------------------------------------------------------
+ * Heap operations
+ *
+ * All take a heap acquired from a pool or made on demand.  Every operation
+ * on a poisoned heap returns GCP_EPOISONED until the heap is reset.  Refs
+ * read from the heap are validated (offset in bounds and aligned, header
+ * kind, type index, size, length, host-data id); a failed check returns
+ * GCP_ECORRUPT and poisons the heap.
+ * ------------------------------------------------------------------------ */
+
+/* Nested no-GC scopes. */
+GCP_API void gcp_heap_enter_no_gc(gcp_heap *heap);
+GCP_API void gcp_heap_exit_no_gc(gcp_heap *heap);
+/* Current nesting depth. */
+GCP_API uint32_t gcp_heap_no_gc_depth(const gcp_heap *heap);
+
+/* True if the heap has been poisoned by a detected corruption. */
+GCP_API bool gcp_heap_is_poisoned(const gcp_heap *heap);
+
+/* Copies the portable header of the object at ref.  GCP_EINVAL for null or
+ * i31 refs, GCP_ECORRUPT for a ref or header that is not valid. */
+GCP_API gcp_status gcp_heap_header(gcp_heap *heap, gcp_ref ref, gcp_header *out);
+
+/* Barriers.  clone: the host takes a new reference to src (counted by DRC);
+ * *out == src.  write: *dst = src (src borrowed, may be NULL for null), the
+ * old value of *dst is released (an externref reclaimed this way has its
+ * host data removed from `table`).  drop: write with a null source.
+ * i31 and null refs pass through untouched.  GCP_ECORRUPT. */
+GCP_API gcp_status gcp_heap_clone_ref(gcp_heap *heap, gcp_ref src, gcp_ref *out);
+GCP_API gcp_status gcp_heap_write_ref(gcp_heap *heap, gcp_hostdata *table,
+                                      gcp_ref *dst, const gcp_ref *src);
+GCP_API gcp_status gcp_heap_drop_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref ref);
+/* The ref is being handed to compiled code (argument or return value). */
+GCP_API gcp_status gcp_heap_expose_ref(gcp_heap *heap, gcp_ref ref);
+/* Should the host collect before passing n (> 0) refs into compiled code? */
+GCP_API bool gcp_heap_need_gc_before_entering_wasm(const gcp_heap *heap, size_t n);
+
+/* Allocation.  GCP_OK with *out set; GCP_NEED_GC when a collection might
+ * make room (collect, then retry); GCP_ELIMIT when the heap is at its
+ * maximum and the collector has nothing to reclaim; GCP_ETOOLARGE for an
+ * object that can never fit; GCP_ETYPE for an unknown or wrong-kind type. */
+GCP_API gcp_status gcp_heap_alloc_externref(gcp_heap *heap, uint32_t host_data_id, gcp_ref *out);
+GCP_API gcp_status gcp_heap_alloc_struct(gcp_heap *heap, uint32_t type_index, gcp_ref *out);
+GCP_API gcp_status gcp_heap_alloc_array(gcp_heap *heap, uint32_t type_index,
+                                        uint32_t length, gcp_ref *out);
+
+/* The host-data id held by an externref.  GCP_ETYPE if not an externref. */
+GCP_API gcp_status gcp_heap_externref_host_data(gcp_heap *heap, gcp_ref ref, uint32_t *out_id);
+
+/* Struct fields, by byte offset into the payload.  Ref fields go through the
+ * write barrier; scalar reads and writes must not overlap a ref field
+ * (GCP_ETYPE) and must lie inside the payload (GCP_EBOUNDS). */
+GCP_API gcp_status gcp_struct_get_ref(gcp_heap *heap, gcp_ref obj, uint32_t offset, gcp_ref *out);
+GCP_API gcp_status gcp_struct_set_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref obj,
+                                      uint32_t offset, gcp_ref value);
+GCP_API gcp_status gcp_struct_read(gcp_heap *heap, gcp_ref obj, uint32_t offset,
+                                   void *buf, size_t len);
+GCP_API gcp_status gcp_struct_write(gcp_heap *heap, gcp_ref obj, uint32_t offset,
+                                    const void *buf, size_t len);
+
+/* Arrays.  Element reads and writes copy elem_bytes of the array's type;
+ * ref elements go through the write barrier.  GCP_EBOUNDS past the length,
+ * GCP_ETYPE for ref/scalar mismatch. */
+GCP_API gcp_status gcp_array_length(gcp_heap *heap, gcp_ref arr, uint32_t *out);
+GCP_API gcp_status gcp_array_get_ref(gcp_heap *heap, gcp_ref arr, uint32_t index, gcp_ref *out);
+GCP_API gcp_status gcp_array_set_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref arr,
+                                     uint32_t index, gcp_ref value);
+GCP_API gcp_status gcp_array_read(gcp_heap *heap, gcp_ref arr, uint32_t index, void *out);
+GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, const void *in);
+
+/* ------------------------------------------------------------------------
+ * Collections
+ *
+ * gcp_heap_gc_start begins a collection over the given roots (which must
+ * stay valid until it completes); the heap owns the collection object.  The
+ * host drives it with gcp_collection_step, each a bounded slice of work
+ * (the pool's gc_step_budget), and may yield between steps; the mutator must
+ * not touch the heap until the collection is complete.  Reclaimed
+ * externrefs have their host data removed from `table`.
+ * ------------------------------------------------------------------------ */
+
+typedef struct gcp_collection gcp_collection;
+
+typedef enum gcp_progress {
+    GCP_CONTINUE = 0,
+    GCP_COMPLETE = 1
+} gcp_progress;
+
+/* Inside a no-GC scope this is a contract violation (panic handler, then
+ * GCP_ESTATE).  GCP_EBUSY if a collection is already running. */
+GCP_API gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots,
+                                     gcp_hostdata *table, gcp_collection **out);
+/* One slice of work; *out says whether more remain.  GCP_ECORRUPT ends the
+ * collection and poisons the heap. */
+GCP_API gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out);
+/* Steps until complete. */
+GCP_API gcp_status gcp_collection_run(gcp_collection *gc);
+/* Convenience: start and run to completion. */
+GCP_API gcp_status gcp_heap_gc(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *table);
+
+/* ------------------------------------------------------------------------
+ * Stores
+ *
+ * A store is what a host creates and drops: a heap, its host-data table and
+ * its roots list.  Freeing a store finalizes its host data and gives the
+ * heap back (to its pool, or unmaps an on-demand heap).
+ * ------------------------------------------------------------------------ */
+
+typedef struct gcp_store gcp_store;
+
+/* Acquires a heap from pool.  Errors of gcp_pool_acquire, GCP_ENOMEM. */
+GCP_API gcp_status gcp_store_new(gcp_pool *pool, gcp_store **out);
+/* Makes an on-demand heap.  Errors of gcp_heap_new_ondemand. */
+GCP_API gcp_status gcp_store_new_ondemand(const gcp_pool_config *cfg, gcp_store **out);
+/* Finalizes host data, releases the heap, frees the store.  NULL is OK. */
+GCP_API gcp_status gcp_store_free(gcp_store *store);
+GCP_API gcp_heap *gcp_store_heap(gcp_store *store);
+GCP_API gcp_hostdata *gcp_store_hostdata(gcp_store *store);
+GCP_API gcp_roots *gcp_store_roots(gcp_store *store);
+/* Collects over the store's roots list, to completion. */
+GCP_API gcp_status gcp_store_gc(gcp_store *store);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GCPOOL_H */

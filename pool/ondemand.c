@@ -1,0 +1,80 @@
+/* The on-demand allocator: one mapping per heap with the same layout as a
+ * pool slot (guard, reservation, guard). */
+#include <errno.h>
+
+#include "gcpool.h"
+#include "lib/alloc.h"
+#include "lib/heap.h"
+#include "lib/types.h"
+#include "pool/slot.h"
+#include "pool/vm.h"
+
+typedef struct ondemand {
+    gcp_slot slot;         /* must stay first: heap->mem.owner points here */
+    gcp_layout layout;
+    uint8_t *region;
+    size_t region_size;
+} ondemand;
+
+gcp_status gcp_heap_new_ondemand(const gcp_pool_config *cfg, gcp_heap **out)
+{
+    if (!cfg || !out)
+        return GCP_EINVAL;
+    gcp_layout layout;
+    gcp_status st = gcp__layout_from_config(cfg, &layout);
+    if (st != GCP_OK)
+        return st;
+    ondemand *od = gcp__calloc(1, sizeof *od);
+    if (!od)
+        return GCP_ENOMEM;
+    od->layout = layout;
+    od->region_size = 2 * layout.guard + layout.reservation;
+    st = gcp__vm_reserve(od->region_size, &od->region);
+    if (st != GCP_OK)
+        goto fail;
+    od->slot.base = od->region + layout.guard;
+    od->slot.layout = &od->layout;
+    od->slot.pool = NULL;
+    atomic_init(&od->slot.state, GCP_SLOT_IN_USE);
+    gcp_mem mem = {.base = od->slot.base, .bound = 0, .max = layout.max,
+                   .grow = gcp__slot_grow, .owner = &od->slot};
+    st = gcp__heap_create(cfg, &mem, false, &od->slot.heap);
+    if (st != GCP_OK)
+        goto fail_unmap;
+    st = gcp__slot_prepare(&od->slot);
+    if (st != GCP_OK)
+        goto fail_heap;
+    gcp__types_retain(cfg->types);
+    gcp__heap_reset(od->slot.heap);
+    *out = od->slot.heap;
+    return GCP_OK;
+
+fail_heap:
+    gcp__heap_destroy(od->slot.heap);
+fail_unmap: {
+    int saved = errno;
+    gcp__vm_unreserve(od->region, od->region_size);
+    errno = saved;
+}
+fail: {
+    int saved = errno;
+    gcp__free(od);
+    errno = saved;
+}
+    return st;
+}
+
+gcp_status gcp_heap_free_ondemand(gcp_heap *heap)
+{
+    if (!heap)
+        return GCP_OK;
+    if (heap->pooled)
+        return GCP_EFOREIGN;
+    ondemand *od = heap->mem.owner;
+    gcp_types *types = heap->types;
+    gcp__heap_destroy(heap);
+    gcp__vm_unreserve(od->region, od->region_size);
+    gcp_types_release(types);
+    gcp__free(od);
+    return GCP_OK;
+}

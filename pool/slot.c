@@ -1,0 +1,110 @@
+#include "pool/slot.h"
+
+#include <string.h>
+
+#include "lib/heap.h"
+#include "pool/vm.h"
+
+#define FOUR_GIB (UINT64_C(1) << 32)
+
+static bool page_multiple(uint64_t v, size_t page) { return (v % page) == 0; }
+
+gcp_status gcp__layout_from_config(const gcp_pool_config *cfg, gcp_layout *out)
+{
+    if (!cfg || !out)
+        return GCP_EINVAL;
+    size_t page = gcp__vm_page_size();
+    if (cfg->max_heap_bytes == 0 || cfg->max_heap_bytes > FOUR_GIB)
+        return GCP_EINVAL;
+    if (cfg->initial_heap_bytes == 0 || cfg->initial_heap_bytes > cfg->max_heap_bytes)
+        return GCP_EINVAL;
+    if (cfg->reservation_bytes < cfg->max_heap_bytes || cfg->reservation_bytes > (UINT64_C(1) << 40))
+        return GCP_EINVAL;
+    if (cfg->guard_bytes > (UINT64_C(1) << 40))
+        return GCP_EINVAL;
+    if (!page_multiple(cfg->max_heap_bytes, page) || !page_multiple(cfg->initial_heap_bytes, page) ||
+        !page_multiple(cfg->reservation_bytes, page) || !page_multiple(cfg->guard_bytes, page) ||
+        !page_multiple(cfg->keep_resident_bytes, page))
+        return GCP_EINVAL;
+    if (cfg->collector != GCP_COLLECTOR_NULL && cfg->collector != GCP_COLLECTOR_DRC &&
+        cfg->collector != GCP_COLLECTOR_MARKSWEEP)
+        return GCP_EINVAL;
+    if (cfg->gc_step_budget == 0)
+        return GCP_EINVAL;
+    out->page = page;
+    out->max = (size_t)cfg->max_heap_bytes;
+    out->initial = (size_t)cfg->initial_heap_bytes;
+    out->reservation = (size_t)cfg->reservation_bytes;
+    out->guard = (size_t)cfg->guard_bytes;
+    /* Keeping more than the heap can ever have is the same as keeping all. */
+    out->keep_resident = cfg->keep_resident_bytes < cfg->max_heap_bytes
+                             ? (size_t)cfg->keep_resident_bytes : (size_t)cfg->max_heap_bytes;
+    out->stride = out->reservation + out->guard;
+    return GCP_OK;
+}
+
+bool gcp__layout_implicit_bounds(const gcp_layout *l)
+{
+    /* The largest address compiled code can form is base + (2^32 - 1) +
+     * (guard - 1); it must land in this slot's reservation or guard. */
+    return (uint64_t)l->reservation >= FOUR_GIB;
+}
+
+gcp_status gcp__slot_grow(gcp_mem *mem, size_t min_bound)
+{
+    gcp_slot *slot = mem->owner;
+    const gcp_layout *l = slot->layout;
+    if (min_bound <= mem->bound)
+        return GCP_OK;
+    if (min_bound > l->max)
+        return GCP_ELIMIT;
+    size_t want = mem->bound * 2;
+    if (want < min_bound)
+        want = min_bound;
+    want = (want + l->page - 1) / l->page * l->page;
+    if (want > l->max)
+        want = l->max;
+    gcp_status st = gcp__vm_commit(mem->base + mem->bound, want - mem->bound);
+    if (st != GCP_OK)
+        return st;
+    mem->bound = want;
+    return GCP_OK;
+}
+
+gcp_status gcp__slot_prepare(gcp_slot *slot)
+{
+    gcp_mem *mem = &slot->heap->mem;
+    if (mem->bound >= slot->layout->initial)
+        return GCP_OK;
+    gcp_status st = gcp__vm_commit(mem->base + mem->bound, slot->layout->initial - mem->bound);
+    if (st == GCP_OK)
+        mem->bound = slot->layout->initial;
+    return st;
+}
+
+gcp_status gcp__slot_scrub(gcp_slot *slot, gcp_scrub_result *res)
+{
+    gcp_mem *mem = &slot->heap->mem;
+    const gcp_layout *l = slot->layout;
+    size_t bound = mem->bound;
+    size_t keep = bound < l->keep_resident ? bound : l->keep_resident;
+    memset(mem->base, 0, keep);
+    res->zeroed = keep;
+    res->decommitted = 0;
+    if (bound > keep) {
+        size_t keep_bound = keep < l->initial ? l->initial : keep;
+        /* Give the memory back first so that, whatever happens to the
+         * protection change, nothing the holder wrote survives. */
+        gcp_status st = gcp__vm_decommit(mem->base + keep, bound - keep);
+        if (st != GCP_OK)
+            return st;
+        res->decommitted = bound - keep;
+        if (bound > keep_bound) {
+            st = gcp__vm_protect_none(mem->base + keep_bound, bound - keep_bound);
+            if (st != GCP_OK)
+                return st;
+            mem->bound = keep_bound;
+        }
+    }
+    return GCP_OK;
+}
