@@ -1,0 +1,150 @@
+/* gcpool-bench: shared definitions of the benchmark program.
+ *
+ * A run is planned as a list of cells (one workload, system, collector, K,
+ * thread count and maximum heap each), every cell is measured by the runner
+ * in run.c, and the results are printed as tables, CSV and a plot.  Each
+ * system (gcpool and its peers) is a table of functions, see bsys below. */
+#ifndef GCPB_BENCH_H
+#define GCPB_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GCPB_KIB (UINT64_C(1) << 10)
+#define GCPB_MIB (UINT64_C(1) << 20)
+#define GCPB_GIB (UINT64_C(1) << 30)
+
+/* Every store-churn object has a 32-byte payload; systems that lay objects
+ * out themselves (the baselines) use gcpool's 16-byte header in front. */
+#define GCPB_PAYLOAD 32u
+#define GCPB_OBJ_BYTES 48u
+/* The store that precedes the measured one in the "dirtied 16 MiB" row. */
+#define GCPB_DIRTY_BYTES (16 * GCPB_MIB)
+
+typedef enum bworkload {
+    BW_CHURN,
+    BW_RESET,
+    BW_THREADS,
+    BW_GC_ALLOC,
+    BW_GC_COLLECT,
+    BW_GC_STEP,
+} bworkload;
+
+/* Outcome of a cell (and of a system function). */
+enum {
+    BR_OK = 0,
+    BR_NA = 1,    /* not applicable: the cell cannot exist (e.g. does not fit) */
+    BR_SKIP = 2,  /* the system cannot run it here (missing feature, error) */
+};
+
+/* No collector: the column reads "-" for systems other than gcpool. */
+#define BC_NONE (-1)
+
+typedef struct bcell {
+    /* what to measure */
+    bworkload workload;
+    const struct bsys *sys;
+    int collector;            /* gcp_collector, or BC_NONE */
+    uint64_t k;               /* objects per cycle; the step budget for BW_GC_STEP */
+    unsigned threads;
+    uint64_t max_heap;        /* 0: the system has no heap limit */
+    bool after_dirty;         /* measure a K store after a 16 MiB store */
+    /* results */
+    int status;
+    char note[200];
+    double ns_median, ns_min, ns_max;   /* per cycle (per step for BW_GC_STEP) */
+    double cycles_per_sec;              /* aggregate over threads */
+    double aux;                         /* steps per collection (BW_GC_STEP) */
+} bcell;
+
+/* What a cycle hands back to the runner. */
+typedef struct bctx {
+    uint64_t sum;          /* checksum of what was read back */
+    uint64_t timed_ns;     /* the timed part of the cycle, for cells that
+                              time part of it (after_dirty, BW_GC_COLLECT) */
+    char *why;             /* error text on BR_NA / BR_SKIP */
+    size_t why_len;
+} bctx;
+
+typedef struct bsys {
+    const char *name;
+    /* NULL when built in; otherwise why the system is absent. */
+    const char *absent;
+    /* Per cell, in the main thread: shared state (pool, arena...). */
+    int (*setup)(const bcell *c, void **shared, char *why, size_t why_len);
+    /* Per thread, in the worker thread that will run the cycles. */
+    int (*thread_setup)(void *shared, const bcell *c, void **ts, char *why, size_t why_len);
+    /* One cycle; the expected checksum is gcpb_expected_sum(k). */
+    int (*cycle)(void *ts, bctx *x);
+    void (*thread_teardown)(void *ts);   /* ts may be NULL */
+    void (*teardown)(void *shared);
+} bsys;
+
+/* Run options that the systems and the runner read. */
+typedef struct bopts {
+    double rep_ns;       /* target duration of one repetition */
+    unsigned reps;
+    bool quick;
+    bool progress;       /* progress lines on stderr */
+} bopts;
+
+extern bopts gcpb_opts;
+
+/* Payload word j of object i (the same pattern in every system). */
+static inline uint64_t gcpb_word(uint64_t i, unsigned j)
+{
+    return (i + 1) * UINT64_C(0x9e3779b97f4a7c15) + j;
+}
+/* Sum of every payload word of objects 0..k-1. */
+uint64_t gcpb_expected_sum(uint64_t k);
+/* Fills a 32-byte payload for object i. */
+static inline void gcpb_fill(uint64_t w[4], uint64_t i)
+{
+    for (unsigned j = 0; j < 4; j++)
+        w[j] = gcpb_word(i, j);
+}
+
+/* printf into why[why_len]; returns code. */
+int gcpb_fail(char *why, size_t why_len, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Measures c with the runner (threads, warm-up, repetitions). */
+void gcpb_run_cell(bcell *c);
+/* Checksum of everything read back by every cell (printed at the end). */
+uint64_t gcpb_total_checksum(void);
+void gcpb_add_checksum(uint64_t v);
+/* Monotonic nanoseconds. */
+uint64_t gcpb_now(void);
+/* Median / min / max of v[0..n) (sorts v). */
+void gcpb_summarise(double *v, size_t n, double *med, double *min, double *max);
+
+/* Systems. */
+extern const bsys gcpb_gcpool;           /* store churn through the public API */
+extern const bsys gcpb_gcpool_alloc;     /* allocation throughput (BW_GC_ALLOC) */
+extern const bsys gcpb_gcpool_collect;   /* full collection over a live list */
+extern const bsys gcpb_memset_base;
+extern const bsys gcpb_madvise_base;
+extern const bsys gcpb_mmap_base;
+extern const bsys gcpb_mimalloc;
+extern const bsys gcpb_jemalloc;
+extern const bsys gcpb_boehm;
+extern const bsys gcpb_boehm_collect;    /* GC_gcollect after every cycle */
+extern const bsys gcpb_boehm_alloc;      /* allocation throughput */
+extern const bsys gcpb_boehm_live;       /* full collection over a live list */
+
+/* The longest incremental step: fills c (BW_GC_STEP, k = budget). */
+void gcpb_gcpool_steps(bcell *c);
+
+/* Once, in main, before any thread starts. */
+void gcpb_peers_init(void);
+
+/* Does the heap core provide the store and allocation API?  Until it does
+ * the gcpool rows use pool acquire/release and writes through the heap
+ * base. */
+bool gcpb_gcpool_has_alloc_api(void);
+
+/* Live-set size for the collection workloads. */
+uint64_t gcpb_live_objects(void);
+
+#endif

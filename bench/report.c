@@ -1,0 +1,442 @@
+/* Tables, CSV and the plot of gcpool-bench. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gcpool.h"
+
+#include "bench/report.h"
+
+/* Bytes of one live-list node: gcpool's (header + ref + pad + payload) and
+ * Boehm's (next pointer + pad + payload). */
+#define GCPOOL_NODE_BYTES 56.0
+#define BOEHM_NODE_BYTES 48.0
+
+const char *report_collector_name(int collector)
+{
+    switch (collector) {
+    case GCP_COLLECTOR_NULL: return "null";
+    case GCP_COLLECTOR_DRC: return "drc";
+    case GCP_COLLECTOR_MARKSWEEP: return "marksweep";
+    default: return "";
+    }
+}
+
+const char *report_workload_name(const bcell *c)
+{
+    switch (c->workload) {
+    case BW_CHURN: return "churn";
+    case BW_RESET: return c->after_dirty ? "reset-after-dirty" : "reset";
+    case BW_THREADS: return "threads";
+    case BW_GC_ALLOC: return "gc-alloc";
+    case BW_GC_COLLECT: return "gc-collect";
+    case BW_GC_STEP: return "gc-step";
+    }
+    return "?";
+}
+
+static const char *sysname(const bcell *c, char *buf, size_t len)
+{
+    if (c->collector == BC_NONE)
+        snprintf(buf, len, "%s", c->sys->name);
+    else
+        snprintf(buf, len, "%s/%s", c->sys->name, report_collector_name(c->collector));
+    return buf;
+}
+
+/* v scaled by the largest unit it reaches: units[i] is worth 1000^i. */
+static const char *fmt_scaled(double v, const char *const units[4], const char *first_fmt,
+                              char *buf, size_t len)
+{
+    int u = 0;
+    while (u < 3 && v >= 1e3) {
+        v /= 1e3;
+        u++;
+    }
+    snprintf(buf, len, u ? "%.2f%s" : first_fmt, v, units[u]);
+    return buf;
+}
+
+static const char *fmt_ns(double ns, char *buf, size_t len)
+{
+    static const char *const units[4] = {" ns", " us", " ms", " s"};
+    return fmt_scaled(ns, units, "%.0f%s", buf, len);
+}
+
+static const char *fmt_rate(double r, char *buf, size_t len)
+{
+    static const char *const units[4] = {"", "k", "M", "G"};
+    return fmt_scaled(r, units, "%.1f%s", buf, len);
+}
+
+static const char *fmt_bytes(uint64_t b, char *buf, size_t len)
+{
+    if (b == 0)
+        snprintf(buf, len, "-");
+    else if (b >= GCPB_GIB && b % GCPB_GIB == 0)
+        snprintf(buf, len, "%" PRIu64 " GiB", b / GCPB_GIB);
+    else if (b >= GCPB_MIB && b % GCPB_MIB == 0)
+        snprintf(buf, len, "%" PRIu64 " MiB", b / GCPB_MIB);
+    else
+        snprintf(buf, len, "%" PRIu64 " KiB", b / GCPB_KIB);
+    return buf;
+}
+
+static const char *fmt_range(const bcell *c, char *buf, size_t len)
+{
+    char a[24], b[24];
+    snprintf(buf, len, "%s - %s", fmt_ns(c->ns_min, a, sizeof a), fmt_ns(c->ns_max, b, sizeof b));
+    return buf;
+}
+
+void report_header(FILE *f, unsigned threads, unsigned reps, double rep_ns)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    fprintf(f, "gcpool-bench %s: %ld cores online, N = %u threads, %u repetitions of ~%.0f ms "
+               "per cell (median quoted)\n",
+            PACKAGE_VERSION, ncpu, threads, reps, rep_ns / 1e6);
+    fprintf(f, "gcpool allocation path: %s\n",
+            gcpb_gcpool_has_alloc_api()
+                ? "public API (gcp_store_new, gcp_heap_alloc_struct, gcp_struct_write/read, "
+                  "gcp_store_free)"
+                : "provisional (gcp_pool_acquire, objects laid out through gcp_heap_base, "
+                  "gcp_pool_release) until the store API lands");
+}
+
+/* ------------------------------------------------------------------ lookups */
+
+typedef bool (*match_fn)(const bcell *ref, const bcell *c);
+
+static const bcell *find(const bcell *cells, size_t n, const bcell *like, match_fn m)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cells[i].status == BR_OK && m(like, &cells[i]))
+            return &cells[i];
+    return NULL;
+}
+
+static bool same_group(const bcell *a, const bcell *b)
+{
+    return a->workload == b->workload && a->after_dirty == b->after_dirty && a->k == b->k;
+}
+
+/* The gcpool row a churn row is compared with: same K and threads, the
+ * first collector measured (null when asked for). */
+static bool is_gcpool_ref(const bcell *like, const bcell *c)
+{
+    return same_group(like, c) && c->threads == like->threads && c->sys == &gcpb_gcpool;
+}
+
+static bool is_one_thread(const bcell *like, const bcell *c)
+{
+    return same_group(like, c) && c->sys == like->sys && c->collector == like->collector &&
+           c->threads == 1;
+}
+
+static bool is_memset_ref(const bcell *like, const bcell *c)
+{
+    return same_group(like, c) && c->sys == &gcpb_memset_base;
+}
+
+static bool is_1mib_twin(const bcell *like, const bcell *c)
+{
+    return same_group(like, c) && c->sys == like->sys && c->collector == like->collector &&
+           c->max_heap == GCPB_MIB;
+}
+
+static bool is_boehm(const bcell *like, const bcell *c)
+{
+    return like->workload == c->workload && c->collector == BC_NONE;
+}
+
+/* ------------------------------------------------------------------ skips */
+
+typedef struct skips {
+    char lines[64][256];
+    size_t n;
+} skips;
+
+static void note_skip(skips *s, const bcell *c)
+{
+    char name[64], line[256];
+    snprintf(line, sizeof line, "%s: %s", sysname(c, name, sizeof name), c->note);
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->lines[i], line))
+            return;
+    if (s->n < 64)
+        snprintf(s->lines[s->n++], sizeof s->lines[0], "%s", line);
+}
+
+static void print_skips(FILE *f, const skips *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        fprintf(f, "  skipped %s\n", s->lines[i]);
+}
+
+/* Prints the first columns of a row, or the n/a line; false if the row is
+ * not measured (a skip is noted for later). */
+static bool row_start(FILE *f, const bcell *c, skips *sk, const char *extra)
+{
+    char name[64];
+    if (c->status == BR_SKIP) {
+        note_skip(sk, c);
+        return false;
+    }
+    fprintf(f, "  %-22s %s", sysname(c, name, sizeof name), extra);
+    if (c->status == BR_NA) {
+        fprintf(f, "n/a (%s)\n", c->note);
+        return false;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------ tables */
+
+/* Distinct K values of a workload, in plan order. */
+static size_t ks_of(const bcell *cells, size_t n, bworkload w, bool after_dirty, uint64_t *ks,
+                    size_t max)
+{
+    size_t nk = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (cells[i].workload != w || cells[i].after_dirty != after_dirty)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < nk; j++)
+            seen |= ks[j] == cells[i].k;
+        if (!seen && nk < max)
+            ks[nk++] = cells[i].k;
+    }
+    return nk;
+}
+
+static void table_churn(FILE *f, const bcell *cells, size_t n, bworkload w)
+{
+    uint64_t ks[64];
+    size_t nk = ks_of(cells, n, w, false, ks, 64);
+    if (!nk)
+        return;
+    skips sk = {.n = 0};
+    if (w == BW_CHURN)
+        fprintf(f, "\n== churn: acquire a store, K allocations of 32-byte objects written and "
+                   "read back, release ==\n"
+                   "   ns/cycle is per thread; cycles/s is the aggregate of all threads; "
+                   "'vs gcpool' is time per cycle relative to gcpool\n");
+    else
+        fprintf(f, "\n== threads: stores churned by 1 and N threads (gcpool: one shared pool) ==\n"
+                   "   ns/cycle is per thread; cycles/s is the aggregate; N/1 is the "
+                   "aggregate rate of N threads over 1 thread\n");
+    for (size_t ki = 0; ki < nk; ki++) {
+        fprintf(f, "\nK = %" PRIu64 "\n  %-22s %7s %10s  %-22s %10s %10s %6s\n", ks[ki], "system",
+                "threads", "ns/cycle", "min - max", "cycles/s", "vs gcpool", "N/1");
+        for (size_t i = 0; i < n; i++) {
+            const bcell *c = &cells[i];
+            if (c->workload != w || c->k != ks[ki])
+                continue;
+            char th[16];
+            snprintf(th, sizeof th, "%7u ", c->threads);
+            if (!row_start(f, c, &sk, th))
+                continue;
+            char a[32], r[80], cps[32], vs[32] = "", n1[32] = "";
+            const bcell *ref = find(cells, n, c, is_gcpool_ref);
+            if (ref && ref->ns_median > 0)
+                snprintf(vs, sizeof vs, "x%.2f", c->ns_median / ref->ns_median);
+            const bcell *one = c->threads > 1 ? find(cells, n, c, is_one_thread) : NULL;
+            if (one && one->cycles_per_sec > 0)
+                snprintf(n1, sizeof n1, "%.2f", c->cycles_per_sec / one->cycles_per_sec);
+            fprintf(f, "%10s  %-22s %10s %10s %6s\n", fmt_ns(c->ns_median, a, sizeof a),
+                    fmt_range(c, r, sizeof r), fmt_rate(c->cycles_per_sec, cps, sizeof cps), vs,
+                    n1);
+        }
+    }
+    print_skips(f, &sk);
+}
+
+static void reset_rows(FILE *f, const bcell *cells, size_t n, bool after_dirty, uint64_t k,
+                       skips *sk)
+{
+    fprintf(f, "  %-22s %8s %10s  %-22s %10s %10s %7s\n", "system", "max heap", "ns/cycle",
+            "min - max", "cycles/s", "vs memset", "4G/1M");
+    for (size_t i = 0; i < n; i++) {
+        const bcell *c = &cells[i];
+        if (c->workload != BW_RESET || c->after_dirty != after_dirty || c->k != k)
+            continue;
+        char mh[32], extra[40];
+        snprintf(extra, sizeof extra, "%8s ", fmt_bytes(c->max_heap, mh, sizeof mh));
+        if (!row_start(f, c, sk, extra))
+            continue;
+        char a[32], r[80], cps[32], vs[32] = "", ratio[32] = "";
+        const bcell *ref = find(cells, n, c, is_memset_ref);
+        if (ref && ref->ns_median > 0)
+            snprintf(vs, sizeof vs, "x%.2f", c->ns_median / ref->ns_median);
+        if (c->max_heap == 4 * GCPB_GIB && c->sys == &gcpb_gcpool) {
+            const bcell *small = find(cells, n, c, is_1mib_twin);
+            if (small && small->ns_median > 0)
+                snprintf(ratio, sizeof ratio, "%.2f", c->ns_median / small->ns_median);
+        }
+        fprintf(f, "%10s  %-22s %10s %10s %7s\n", fmt_ns(c->ns_median, a, sizeof a),
+                fmt_range(c, r, sizeof r), fmt_rate(c->cycles_per_sec, cps, sizeof cps), vs,
+                ratio);
+    }
+}
+
+static void table_reset(FILE *f, const bcell *cells, size_t n)
+{
+    uint64_t ks[64];
+    size_t nk = ks_of(cells, n, BW_RESET, false, ks, 64);
+    if (!nk)
+        return;
+    skips sk = {.n = 0};
+    fprintf(f, "\n== reset: store churn with maximum heap 1 MiB and 4 GiB, 1 thread ==\n"
+               "   memset-baseline: kept mapping, bump, memset of the dirtied bytes; "
+               "madvise-baseline: kept mapping, MADV_DONTNEED\n"
+               "   'vs memset' is time per cycle relative to the memset baseline; 4G/1M is "
+               "gcpool's 4 GiB time over its 1 MiB time\n");
+    for (size_t ki = 0; ki < nk; ki++) {
+        fprintf(f, "\nK = %" PRIu64 "\n", ks[ki]);
+        reset_rows(f, cells, n, false, ks[ki], &sk);
+    }
+    if (ks_of(cells, n, BW_RESET, true, ks, 64)) {
+        fprintf(f, "\nK = %" PRIu64 " after a store that dirtied 16 MiB in the same slot "
+                   "(timed: that store's release + the K store's cycle)\n", ks[0]);
+        reset_rows(f, cells, n, true, ks[0], &sk);
+    }
+    print_skips(f, &sk);
+}
+
+static void table_gc(FILE *f, const bcell *cells, size_t n)
+{
+    skips sk = {.n = 0};
+    bool any = false;
+    for (size_t i = 0; i < n; i++)
+        any |= cells[i].workload == BW_GC_ALLOC;
+    if (!any)
+        return;
+    char a[32], b[32], r[80], cps[32];
+    fprintf(f, "\n== gc: allocation throughput (32-byte objects, garbage at once; gcpool "
+               "heaps of at most 64 MiB) ==\n  %-22s %8s %12s %10s %12s\n", "system", "", "objects/s",
+            "ns/object", "vs boehm");
+    for (size_t i = 0; i < n; i++) {
+        const bcell *c = &cells[i];
+        if (c->workload != BW_GC_ALLOC || !row_start(f, c, &sk, "         "))
+            continue;
+        const bcell *boehm = find(cells, n, c, is_boehm);
+        char vs[32] = "";
+        if (boehm && c != boehm && boehm->cycles_per_sec > 0)
+            snprintf(vs, sizeof vs, "x%.2f rate", c->cycles_per_sec / boehm->cycles_per_sec);
+        fprintf(f, "%12s %10s %12s\n", fmt_rate(c->cycles_per_sec * (double)c->k, cps, sizeof cps),
+                fmt_ns(c->ns_median / (double)c->k, a, sizeof a), vs);
+    }
+    fprintf(f, "\n== gc: full collection with a live list and as much garbage ==\n"
+               "  %-22s %8s %10s  %-22s %12s\n", "system", "live", "per gc", "min - max",
+            "per live MiB");
+    for (size_t i = 0; i < n; i++) {
+        const bcell *c = &cells[i];
+        if (c->workload != BW_GC_COLLECT)
+            continue;
+        double mib = (double)c->k * (c->collector == BC_NONE ? BOEHM_NODE_BYTES : GCPOOL_NODE_BYTES) /
+                     (double)GCPB_MIB;
+        char live[40];
+        snprintf(live, sizeof live, "%6.2f MiB ", mib);
+        if (!row_start(f, c, &sk, live))
+            continue;
+        fprintf(f, "%10s  %-22s %12s\n", fmt_ns(c->ns_median, a, sizeof a),
+                fmt_range(c, r, sizeof r), fmt_ns(c->ns_median / mib, b, sizeof b));
+    }
+    fprintf(f, "\n== gc: incremental steps (pool gc_step_budget), live list of %" PRIu64
+               " objects ==\n  %-22s %8s %10s %12s %12s\n", gcpb_live_objects(), "system",
+            "budget", "steps/gc", "median step", "longest");
+    for (size_t i = 0; i < n; i++) {
+        const bcell *c = &cells[i];
+        if (c->workload != BW_GC_STEP)
+            continue;
+        char budget[40];
+        snprintf(budget, sizeof budget, "%8" PRIu64 " ", c->k);
+        if (!row_start(f, c, &sk, budget))
+            continue;
+        fprintf(f, "%10.1f %12s %12s\n", c->aux, fmt_ns(c->ns_median, a, sizeof a),
+                fmt_ns(c->ns_max, b, sizeof b));
+    }
+    print_skips(f, &sk);
+}
+
+void report_tables(FILE *f, const bcell *cells, size_t n)
+{
+    table_churn(f, cells, n, BW_CHURN);
+    table_reset(f, cells, n);
+    table_churn(f, cells, n, BW_THREADS);
+    table_gc(f, cells, n);
+}
+
+void report_csv(FILE *f, const bcell *cells, size_t n)
+{
+    fprintf(f, "%s\n", GCPB_CSV_HEADER);
+    for (size_t i = 0; i < n; i++) {
+        const bcell *c = &cells[i];
+        if (c->status != BR_OK)
+            continue;
+        const char *coll = c->collector == BC_NONE ? "-" : report_collector_name(c->collector);
+        fprintf(f, "%s,%s,%s,%" PRIu64 ",%u,%" PRIu64 ",%.1f,%.1f,%.1f,%.1f\n",
+                report_workload_name(c), c->sys->name, coll, c->k, c->threads, c->max_heap,
+                c->ns_median, c->ns_min, c->ns_max, c->cycles_per_sec);
+    }
+}
+
+/* ------------------------------------------------------------------ plot */
+
+static bool plotted(const bcell *c)
+{
+    return c->workload == BW_CHURN && c->threads == 1 && c->status == BR_OK;
+}
+
+static int plot_with(const char *terminal, const char *png, const bcell *cells, size_t n)
+{
+    FILE *g = popen("gnuplot", "w");
+    if (!g)
+        return -1;
+    fprintf(g, "set terminal %s size 960,600 noenhanced\nset output '", terminal);
+    for (const char *p = png; *p; p++)
+        fputs(*p == '\'' ? "''" : (char[2]){*p, 0}, g);
+    fprintf(g, "'\nset title 'gcpool-bench: store churn, 1 thread (acquire, K x 32-byte objects, "
+               "release)'\nset logscale xy\nset xlabel 'K objects per store'\n"
+               "set ylabel 'ns per cycle (median)'\nset key left top\nset grid\n"
+               "set format y '%%g'\n");
+    /* One data block per system, in the order of first appearance. */
+    const bcell *series[64];
+    size_t ns = 0;
+    for (size_t i = 0; i < n && ns < 64; i++) {
+        if (!plotted(&cells[i]))
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < ns; j++)
+            seen |= series[j]->sys == cells[i].sys && series[j]->collector == cells[i].collector;
+        if (!seen)
+            series[ns++] = &cells[i];
+    }
+    for (size_t s = 0; s < ns; s++) {
+        fprintf(g, "$d%zu << EOD\n", s);
+        for (size_t i = 0; i < n; i++)
+            if (plotted(&cells[i]) && cells[i].sys == series[s]->sys &&
+                cells[i].collector == series[s]->collector)
+                fprintf(g, "%" PRIu64 " %.1f\n", cells[i].k, cells[i].ns_median);
+        fprintf(g, "EOD\n");
+    }
+    fprintf(g, "plot ");
+    for (size_t s = 0; s < ns; s++) {
+        char name[64];
+        fprintf(g, "%s$d%zu using 1:2 with linespoints lw 2 title '%s'", s ? ", " : "", s,
+                sysname(series[s], name, sizeof name));
+    }
+    fprintf(g, "%s\n", ns ? "" : "0 notitle");
+    int st = pclose(g);
+    return st == 0 ? 0 : -1;
+}
+
+int report_plot(const char *png, const bcell *cells, size_t n)
+{
+    if (plot_with("pngcairo", png, cells, n) == 0)
+        return 0;
+    return plot_with("png", png, cells, n);
+}

@@ -1,0 +1,78 @@
+#!/bin/sh
+# gcpool-bench: option parsing (bad options exit 2 with a message, --help
+# exits 0) and a --quick run whose CSV must have the documented header and
+# well-formed rows.  Timings are never checked.
+bench=${top_builddir:-.}/gcpool-bench
+if [ ! -x "$bench" ]; then
+    echo "FAIL: $bench not built"; exit 1
+fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# usage_error ARGS...: exit status 2, a gcpool-bench: message on stderr,
+# nothing on stdout.
+usage_error() {
+    "$bench" "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq 2 ] || fail "'$*' exited $rc, want 2"
+    grep -q '^gcpool-bench: ' "$tmp/err" || fail "'$*' gave no error message"
+    [ -s "$tmp/out" ] && fail "'$*' wrote to stdout"
+}
+
+usage_error --bogus
+usage_error extra-argument
+usage_error --workload nope
+usage_error --workload
+usage_error --k abc
+usage_error --k 16,,x
+usage_error --k 0
+usage_error --k 16,-3
+usage_error --threads 0
+usage_error --threads 2x
+usage_error --reps 0
+usage_error --collector copying
+usage_error --max-heap 5G
+usage_error --max-heap 1000
+usage_error --max-heap 64Q
+usage_error --workload gc --plot "$tmp/x.png"
+
+"$bench" --bogus 2>"$tmp/err"
+grep -q "unknown option '--bogus'" "$tmp/err" || fail "--bogus not named in the error"
+
+"$bench" --help >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] || fail "--help exited $rc"
+grep -q '^Usage: gcpool-bench' "$tmp/out" || fail "--help printed no usage"
+grep -q -- '--workload' "$tmp/out" || fail "--help does not list --workload"
+
+# The smoke run: every workload once, short repetitions.
+header='workload,system,collector,k,threads,max_heap_bytes,ns_per_cycle_median,ns_per_cycle_min,ns_per_cycle_max,cycles_per_sec'
+"$bench" --quick --workload all --k 16,1024 --threads 2 --reps 2 --max-heap 64M \
+    --csv "$tmp/out.csv" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] || { fail "--quick run exited $rc"; cat "$tmp/err"; }
+[ "$(head -n 1 "$tmp/out.csv")" = "$header" ] || fail "CSV header: $(head -n 1 "$tmp/out.csv")"
+rows=$(tail -n +2 "$tmp/out.csv" | wc -l)
+[ "$rows" -ge 10 ] || fail "only $rows CSV rows"
+bad=$(tail -n +2 "$tmp/out.csv" | awk -F, '
+    NF != 10 { print "fields: " $0; next }
+    $1 !~ /^(churn|reset|reset-after-dirty|threads|gc-alloc|gc-collect|gc-step)$/ { print "workload: " $0; next }
+    $2 == "" || $3 == "" { print "names: " $0; next }
+    { for (i = 4; i <= 10; i++) if ($i !~ /^[0-9]+(\.[0-9]+)?$/) { print "number " i ": " $0; next } }
+    $5 < 1 || $7 < $8 || $7 > $9 || $10 <= 0 { print "values: " $0 }')
+[ -z "$bad" ] || fail "bad CSV rows:
+$bad"
+for sys in gcpool memset-baseline mmap-munmap jemalloc-arena madvise-baseline; do
+    grep -q "^[a-z-]*,$sys," "$tmp/out.csv" || fail "no $sys row"
+done
+grep -q '^churn,gcpool,null,16,2,' "$tmp/out.csv" || fail "no 2-thread gcpool churn row"
+grep -q '^checksum ' "$tmp/out" || fail "no checksum line"
+grep -q '^K = 16' "$tmp/out" || fail "no table"
+
+if [ "$fails" -ne 0 ]; then
+    echo "$fails failures"; exit 1
+fi
+echo "gcpool-bench: options and --quick CSV shape ok ($rows rows)"
