@@ -396,13 +396,14 @@ static int plot_with(const char *terminal, const char *png, const bcell *cells, 
     FILE *g = popen("gnuplot", "w");
     if (!g)
         return -1;
-    fprintf(g, "set terminal %s size 960,600 noenhanced\nset output '", terminal);
+    fprintf(g, "set terminal %s size 1000,600 noenhanced\nset output '", terminal);
     for (const char *p = png; *p; p++)
         fputs(*p == '\'' ? "''" : (char[2]){*p, 0}, g);
     fprintf(g, "'\nset title 'gcpool-bench: store churn, 1 thread (acquire, K x 32-byte objects, "
                "release)'\nset logscale xy\nset xlabel 'K objects per store'\n"
-               "set ylabel 'ns per cycle (median)'\nset key left top\nset grid\n"
-               "set format y '%%g'\n");
+               "set ylabel 'time per store cycle (median)'\nset key outside right top\n"
+               "set grid\nset ytics ('10 ns' 10, '100 ns' 100, '1 us' 1e3, '10 us' 1e4, "
+               "'100 us' 1e5, '1 ms' 1e6, '10 ms' 1e7, '100 ms' 1e8, '1 s' 1e9)\n");
     /* One data block per system, in the order of first appearance. */
     const bcell *series[64];
     size_t ns = 0;
@@ -426,8 +427,8 @@ static int plot_with(const char *terminal, const char *png, const bcell *cells, 
     fprintf(g, "plot ");
     for (size_t s = 0; s < ns; s++) {
         char name[64];
-        fprintf(g, "%s$d%zu using 1:2 with linespoints lw 2 title '%s'", s ? ", " : "", s,
-                sysname(series[s], name, sizeof name));
+        fprintf(g, "%s$d%zu using 1:2 with linespoints lw %d title '%s'", s ? ", " : "", s,
+                series[s]->sys == &gcpb_gcpool ? 3 : 1, sysname(series[s], name, sizeof name));
     }
     fprintf(g, "%s\n", ns ? "" : "0 notitle");
     int st = pclose(g);
