@@ -43,7 +43,7 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, const gcp_mem *mem,
     return GCP_OK;
 }
 
-static void abort_collection(gcp_heap *heap)
+void gcp__heap_abort_gc(gcp_heap *heap)
 {
     gcp_collection *gc = &heap->gc;
     if (gc->active && heap->ops->gc_abort)
@@ -56,7 +56,7 @@ static void abort_collection(gcp_heap *heap)
 
 void gcp__heap_reset(gcp_heap *heap)
 {
-    abort_collection(heap);
+    gcp__heap_abort_gc(heap);
     heap->gc.bytes_reclaimed = 0;
     heap->no_gc_depth = 0;
     heap->poisoned = false;
@@ -69,7 +69,7 @@ void gcp__heap_destroy(gcp_heap *heap)
 {
     if (!heap)
         return;
-    abort_collection(heap);
+    gcp__heap_abort_gc(heap);
     heap->ops->destroy(heap);
     gcp__free(heap);
 }

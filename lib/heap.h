@@ -46,6 +46,13 @@ size_t gcp__heap_high_water(const gcp_heap *heap);
  * more, usually doubling).  GCP_OK, GCP_ELIMIT past mem.max, GCP_ESYS. */
 gcp_status gcp__heap_grow(gcp_heap *heap, size_t min_bound);
 
+/* GCP_OK if mutator operations may run: GCP_EINVAL for NULL, GCP_EPOISONED,
+ * GCP_EBUSY while a collection is in progress. */
+gcp_status gcp__heap_usable(const gcp_heap *heap);
+
+/* Drops the collection in progress, if any (collector's gc_abort). */
+void gcp__heap_abort_gc(gcp_heap *heap);
+
 /* Reports a contract violation to the panic handler (see
  * gcp_set_panic_handler); returns only if the handler returns. */
 void gcp__panic(const char *message);
