@@ -139,11 +139,6 @@ void gcpb_gcpool_steps(bcell *c);
 /* Once, in main, before any thread starts. */
 void gcpb_peers_init(void);
 
-/* Does the heap core provide the store and allocation API?  Until it does
- * the gcpool rows use pool acquire/release and writes through the heap
- * base. */
-bool gcpb_gcpool_has_alloc_api(void);
-
 /* Live-set size for the collection workloads. */
 uint64_t gcpb_live_objects(void);
 

@@ -98,12 +98,6 @@ void report_header(FILE *f, unsigned threads, unsigned reps, double rep_ns)
     fprintf(f, "gcpool-bench %s: %ld cores online, N = %u threads, %u repetitions of ~%.0f ms "
                "per cell (median quoted)\n",
             PACKAGE_VERSION, ncpu, threads, reps, rep_ns / 1e6);
-    fprintf(f, "gcpool allocation path: %s\n",
-            gcpb_gcpool_has_alloc_api()
-                ? "public API (gcp_store_new, gcp_heap_alloc_struct, gcp_struct_write/read, "
-                  "gcp_store_free)"
-                : "provisional (gcp_pool_acquire, objects laid out through gcp_heap_base, "
-                  "gcp_pool_release) until the store API lands");
 }
 
 /* ------------------------------------------------------------------ lookups */
@@ -329,7 +323,8 @@ static void table_gc(FILE *f, const bcell *cells, size_t n)
         fprintf(f, "%12s %10s %12s\n", fmt_rate(c->cycles_per_sec * (double)c->k, cps, sizeof cps),
                 fmt_ns(c->ns_median / (double)c->k, a, sizeof a), vs);
     }
-    fprintf(f, "\n== gc: full collection with a live list and as much garbage ==\n"
+    fprintf(f, "\n== gc: full collection with a live list and as much garbage "
+               "(the null collector never collects: not measured) ==\n"
                "  %-22s %8s %10s  %-22s %12s\n", "system", "live", "per gc", "min - max",
             "per live MiB");
     for (size_t i = 0; i < n; i++) {
@@ -346,7 +341,7 @@ static void table_gc(FILE *f, const bcell *cells, size_t n)
                 fmt_range(c, r, sizeof r), fmt_ns(c->ns_median / mib, b, sizeof b));
     }
     fprintf(f, "\n== gc: incremental steps (pool gc_step_budget), live list of %" PRIu64
-               " objects ==\n  %-22s %8s %10s %12s %12s\n", gcpb_live_objects(), "system",
+               " objects and as much garbage ==\n  %-22s %8s %10s %12s %12s\n", gcpb_live_objects(), "system",
             "budget", "steps/gc", "median step", "longest");
     for (size_t i = 0; i < n; i++) {
         const bcell *c = &cells[i];

@@ -12,15 +12,6 @@
 
 #include "bench/bench.h"
 
-/* Set to 1 once the heap core provides stores and allocation; until then
- * the churn rows acquire a heap from the pool, lay the objects out through
- * gcp_heap_base and release it. */
-#ifndef GCPB_ALLOC_API
-#define GCPB_ALLOC_API 0
-#endif
-
-bool gcpb_gcpool_has_alloc_api(void) { return GCPB_ALLOC_API; }
-
 /* Node of the live lists: a ref at offset 0, the 32-byte payload at 8. */
 #define NODE_PAYLOAD (8 + GCPB_PAYLOAD)
 #define NODE_BYTES (16 + NODE_PAYLOAD)
@@ -51,8 +42,6 @@ static const char *coll_name(int c)
     }
 }
 
-static uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
-
 /* A pool for the cell: enough slots for every thread to hold two stores. */
 static int gp_setup_budget(const bcell *c, uint32_t budget, void **shared, char *why,
                            size_t why_len)
@@ -82,20 +71,6 @@ static int gp_setup_budget(const bcell *c, uint32_t budget, void **shared, char 
     cfg.types = types;
     if (budget)
         cfg.gc_step_budget = budget;
-    if (!GCPB_ALLOC_API) {
-        /* Raw writes cannot grow the heap: make the objects fit at once. */
-        uint64_t need = round_up((uint64_t)c->k * GCPB_OBJ_BYTES + 16,
-                                 (uint64_t)sysconf(_SC_PAGESIZE));
-        if (need > cfg.max_heap_bytes) {
-            gcp_types_release(types);
-            free(sh);
-            return gcpb_fail(why, why_len, BR_NA, "%llu objects do not fit in %llu KiB",
-                             (unsigned long long)c->k,
-                             (unsigned long long)(cfg.max_heap_bytes >> 10));
-        }
-        if (need > cfg.initial_heap_bytes)
-            cfg.initial_heap_bytes = need;
-    }
     st = gcp_pool_new(&cfg, &sh->pool);
     gcp_types_release(types);
     if (st != GCP_OK) {
@@ -109,9 +84,6 @@ static int gp_setup_budget(const bcell *c, uint32_t budget, void **shared, char 
 
 static int gp_setup(const bcell *c, void **shared, char *why, size_t why_len)
 {
-    if (c->after_dirty && !GCPB_ALLOC_API)
-        return gcpb_fail(why, why_len, BR_SKIP,
-                         "needs the store and allocation API of the heap core");
     return gp_setup_budget(c, 0, shared, why, why_len);
 }
 
@@ -145,14 +117,10 @@ static void gp_thread_teardown(void *ts)
     gp_ts *t = ts;
     if (!t)
         return;
-#if GCPB_ALLOC_API
     gcp_store_free(t->store);
-#endif
     free(t->refs);
     free(t);
 }
-
-#if GCPB_ALLOC_API
 
 static int api_fail(bctx *x, const char *what, gcp_status st)
 {
@@ -162,21 +130,18 @@ static int api_fail(bctx *x, const char *what, gcp_status st)
     return gcpb_fail(x->why, x->why_len, BR_SKIP, "%s: %s", what, gcp_strerror(st));
 }
 
-/* Allocates object i of a churn store; on GCP_NEED_GC the objects so far
- * are rooted (and counted, for DRC), the store collects, and the
- * allocation is retried once. */
+/* Allocates object i of a churn store (the host owns the new reference);
+ * on GCP_NEED_GC the objects so far are added to the store's roots, the
+ * store collects, and the allocation is retried once. */
 static gcp_status churn_alloc(gp_ts *t, gcp_store *s, uint64_t i, uint64_t *rooted)
 {
     gcp_heap *h = gcp_store_heap(s);
     gcp_status st = gcp_heap_alloc_struct(h, t->sh->t_obj, &t->refs[i]);
     if (st != GCP_NEED_GC)
         return st;
-    for (; *rooted < i; (*rooted)++) {
-        gcp_ref dummy;
-        if ((st = gcp_heap_clone_ref(h, t->refs[*rooted], &dummy)) != GCP_OK ||
-            (st = gcp_roots_add(gcp_store_roots(s), &t->refs[*rooted])) != GCP_OK)
+    for (; *rooted < i; (*rooted)++)
+        if ((st = gcp_roots_add(gcp_store_roots(s), &t->refs[*rooted])) != GCP_OK)
             return st;
-    }
     if ((st = gcp_store_gc(s)) != GCP_OK)
         return st;
     return gcp_heap_alloc_struct(h, t->sh->t_obj, &t->refs[i]);
@@ -245,7 +210,7 @@ static int gp_cycle(void *ts, bctx *x)
     gp_ts *t = ts;
     if (!t->cell->after_dirty)
         return churn_store(t, t->k, x);
-    gcp_store *big;
+    gcp_store *big = NULL;
     int r = dirty_store(t, &big, x);
     if (r != BR_OK)
         return r;
@@ -258,50 +223,12 @@ static int gp_cycle(void *ts, bctx *x)
     return r;
 }
 
-#else /* !GCPB_ALLOC_API */
-
-static int gp_cycle(void *ts, bctx *x)
-{
-    gp_ts *t = ts;
-    gcp_heap *h;
-    gcp_status st = gcp_pool_acquire(t->sh->pool, &h);
-    if (st != GCP_OK)
-        return gcpb_fail(x->why, x->why_len, BR_SKIP, "gcp_pool_acquire: %s", gcp_strerror(st));
-    uint8_t *base = gcp_heap_base(h);
-    uint32_t at = 16;
-    for (uint64_t i = 0; i < t->k; i++) {
-        uint32_t hdr[4] = {GCP_KIND_STRUCT, t->sh->t_obj, GCPB_OBJ_BYTES, 0};
-        uint64_t w[4];
-        gcpb_fill(w, i);
-        memcpy(base + at, hdr, sizeof hdr);
-        memcpy(base + at + GCP_OBJ_PAYLOAD, w, sizeof w);
-        t->refs[i] = at;
-        at += GCPB_OBJ_BYTES;
-    }
-    __asm__ volatile("" ::: "memory");
-    uint64_t sum = 0;
-    for (uint64_t i = 0; i < t->k; i++) {
-        uint64_t w[4];
-        memcpy(w, base + t->refs[i] + GCP_OBJ_PAYLOAD, sizeof w);
-        sum += w[0] + w[1] + w[2] + w[3];
-    }
-    x->sum = sum;
-    __asm__ volatile("" ::: "memory");
-    if ((st = gcp_pool_release(t->sh->pool, h)) != GCP_OK)
-        return gcpb_fail(x->why, x->why_len, BR_SKIP, "gcp_pool_release: %s", gcp_strerror(st));
-    return BR_OK;
-}
-
-#endif
-
 const bsys gcpb_gcpool = {
     .name = "gcpool", .setup = gp_setup, .thread_setup = gp_thread_setup,
     .cycle = gp_cycle, .thread_teardown = gp_thread_teardown, .teardown = gp_teardown,
 };
 
 /* ------------------------------------------------------------ gc workloads */
-
-#if GCPB_ALLOC_API
 
 static int gc_setup(const bcell *c, void **shared, char *why, size_t why_len)
 {
@@ -320,9 +247,11 @@ static int alloc_thread_setup(void *shared, const bcell *c, void **ts, char *why
     return BR_OK;
 }
 
-/* Allocates one garbage object: collects on GCP_NEED_GC; a null-collector
- * store that is full is replaced by a fresh one (the only way it reclaims). */
-static gcp_status alloc_garbage(gp_ts *t, uint32_t type, gcp_ref *out)
+/* Allocates an object in the long-lived store (the host owns the new
+ * reference): collects on GCP_NEED_GC; in the allocation workload a full
+ * null-collector store is replaced by a fresh one (the only way it
+ * reclaims). */
+static gcp_status alloc_obj(gp_ts *t, uint32_t type, gcp_ref *out)
 {
     gcp_status st = gcp_heap_alloc_struct(gcp_store_heap(t->store), type, out);
     if (st == GCP_NEED_GC) {
@@ -341,28 +270,39 @@ static gcp_status alloc_garbage(gp_ts *t, uint32_t type, gcp_ref *out)
     return st;
 }
 
+/* The host lets go of its reference: the object is garbage. */
+static gcp_status drop(gp_ts *t, gcp_ref r)
+{
+    return gcp_heap_drop_ref(gcp_store_heap(t->store), gcp_store_hostdata(t->store), r);
+}
+
+/* k objects allocated, written and dropped (the last one is read back
+ * first). */
 static int alloc_cycle(void *ts, bctx *x)
 {
     gp_ts *t = ts;
-    gcp_ref r = 0;
+    uint64_t w[4];
     for (uint64_t i = 0; i < t->k; i++) {
-        gcp_status st = alloc_garbage(t, t->sh->t_obj, &r);
+        gcp_ref r;
+        gcp_status st = alloc_obj(t, t->sh->t_obj, &r);
         if (st != GCP_OK)
             return api_fail(x, "allocation", st);
-        uint64_t w[4];
         gcpb_fill(w, i);
-        if ((st = gcp_struct_write(gcp_store_heap(t->store), r, 0, w, sizeof w)) != GCP_OK)
+        gcp_heap *h = gcp_store_heap(t->store);
+        if ((st = gcp_struct_write(h, r, 0, w, sizeof w)) != GCP_OK)
             return api_fail(x, "gcp_struct_write", st);
+        if (i + 1 == t->k && (st = gcp_struct_read(h, r, 0, w, sizeof w)) != GCP_OK)
+            return api_fail(x, "gcp_struct_read", st);
+        if ((st = drop(t, r)) != GCP_OK)
+            return api_fail(x, "gcp_heap_drop_ref", st);
     }
-    uint64_t w[4] = {0};
-    if (r)
-        gcp_struct_read(gcp_store_heap(t->store), r, 0, w, sizeof w);
     x->sum = w[0];
     return BR_OK;
 }
 
 /* Builds a list of k nodes rooted at t->head: the roots list points at
- * t->head, and the host holds one counted reference to the head. */
+ * t->head, the host owns the head's reference and each node holds the
+ * next. */
 static gcp_status build_live(gp_ts *t, uint64_t k)
 {
     gcp_heap *h = gcp_store_heap(t->store);
@@ -371,9 +311,8 @@ static gcp_status build_live(gp_ts *t, uint64_t k)
     if (st != GCP_OK)
         return st;
     for (uint64_t i = 0; i < k; i++) {
-        gcp_ref n, held;
-        if ((st = alloc_garbage(t, t->sh->t_node, &n)) != GCP_OK ||
-            (st = gcp_heap_clone_ref(h, n, &held)) != GCP_OK ||
+        gcp_ref n;
+        if ((st = alloc_obj(t, t->sh->t_node, &n)) != GCP_OK ||
             (st = gcp_struct_set_ref(h, table, n, 0, t->head)) != GCP_OK)
             return st;
         uint64_t w[4];
@@ -424,7 +363,9 @@ static int live_garbage(gp_ts *t, bctx *x)
 {
     for (uint64_t i = 0; i < t->k; i++) {
         gcp_ref r;
-        gcp_status st = alloc_garbage(t, t->sh->t_obj, &r);
+        gcp_status st = alloc_obj(t, t->sh->t_obj, &r);
+        if (st == GCP_OK)
+            st = drop(t, r);
         if (st != GCP_OK)
             return api_fail(x, "allocating garbage", st);
     }
@@ -536,16 +477,3 @@ void gcpb_gcpool_steps(bcell *c)
     gp_thread_teardown(ts);
     gp_teardown(shared);
 }
-
-#else /* !GCPB_ALLOC_API */
-
-#define NO_API "needs the store and allocation API of the heap core"
-const bsys gcpb_gcpool_alloc = {.name = "gcpool", .absent = NO_API};
-const bsys gcpb_gcpool_collect = {.name = "gcpool", .absent = NO_API};
-
-void gcpb_gcpool_steps(bcell *c)
-{
-    c->status = gcpb_fail(c->note, sizeof c->note, BR_SKIP, NO_API);
-}
-
-#endif
