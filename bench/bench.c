@@ -36,6 +36,7 @@ typedef struct args {
     uint64_t max_heap;
     unsigned reps;
     bool reps_given;
+    const char *systems;     /* comma-separated filter, NULL for all */
     const char *csv;
     const char *plot;
     bool quick;
@@ -58,6 +59,9 @@ static void usage(FILE *f)
 "  --k LIST          objects per store, comma-separated (default 16,1024,65536)\n"
 "  --threads N       the N of the threaded rows (default: number of cores)\n"
 "  --collector NAME  null, drc, marksweep or all (default all)\n"
+"  --system LIST     only these systems, comma-separated (gcpool, mimalloc,\n"
+"                    jemalloc-arena, boehm, boehm+collect, mmap-munmap,\n"
+"                    memset-baseline, madvise-baseline; default all)\n"
 "  --max-heap BYTES  gcpool's maximum heap for churn and threads (default 4G;\n"
 "                    suffixes K, M, G; a multiple of the page size)\n"
 "  --reps N          measured repetitions per cell, median quoted (default 5)\n"
@@ -154,6 +158,46 @@ static void parse_collector(args *a, const char *s)
         bad("--collector: unknown collector '%s' (null, drc, marksweep or all)", s);
 }
 
+static const char *const system_names[] = {
+    "gcpool", "mimalloc", "jemalloc-arena", "boehm", "boehm+collect", "mmap-munmap",
+    "memset-baseline", "madvise-baseline",
+};
+
+/* Is name in the comma-separated list? */
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && !strncmp(p, name, n))
+            return true;
+        p += len + (comma ? 1 : 0);
+    }
+    return false;
+}
+
+static void parse_systems(const char *list)
+{
+    char *copy = strdup(list);
+    if (!copy)
+        bad("out of memory");
+    char *save = NULL;
+    size_t n = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof system_names / sizeof system_names[0]; i++)
+            known |= !strcmp(tok, system_names[i]);
+        if (!known) {
+            /* bad() exits: the copy goes with the process. */
+            bad("--system: unknown system '%s'", tok);
+        }
+    }
+    free(copy);
+    if (n == 0)
+        bad("--system: empty list");
+}
+
 static unsigned parse_workload(const char *s)
 {
     static const struct { const char *name; unsigned w; } names[] = {
@@ -169,13 +213,14 @@ static unsigned parse_workload(const char *s)
 static void parse_args(int argc, char **argv, args *a)
 {
     enum { O_WORKLOAD = 256, O_K, O_THREADS, O_COLLECTOR, O_MAXHEAP, O_REPS, O_CSV,
-           O_PLOT, O_QUICK, O_HELP };
+           O_PLOT, O_QUICK, O_HELP, O_SYSTEM };
     static const struct option longopts[] = {
         {"workload", required_argument, NULL, O_WORKLOAD},
         {"k", required_argument, NULL, O_K},
         {"threads", required_argument, NULL, O_THREADS},
         {"collector", required_argument, NULL, O_COLLECTOR},
         {"max-heap", required_argument, NULL, O_MAXHEAP},
+        {"system", required_argument, NULL, O_SYSTEM},
         {"reps", required_argument, NULL, O_REPS},
         {"csv", required_argument, NULL, O_CSV},
         {"plot", required_argument, NULL, O_PLOT},
@@ -208,6 +253,7 @@ static void parse_args(int argc, char **argv, args *a)
             a->reps = parse_count("--reps", optarg, 1, 1000);
             a->reps_given = true;
             break;
+        case O_SYSTEM: parse_systems(optarg); a->systems = optarg; break;
         case O_CSV: a->csv = optarg; break;
         case O_PLOT: a->plot = optarg; break;
         case O_QUICK: a->quick = true; break;
@@ -368,6 +414,13 @@ int main(int argc, char **argv)
         plan_threads(&p, &a);
     if (a.workloads & WL_GC)
         plan_gc(&p, &a);
+    if (a.systems) {
+        size_t kept = 0;
+        for (size_t i = 0; i < p.n; i++)
+            if (in_list(a.systems, p.cells[i].sys->name))
+                p.cells[kept++] = p.cells[i];
+        p.n = kept;
+    }
 
     report_header(stdout, a.threads, gcpb_opts.reps, gcpb_opts.rep_ns);
     bool tty = isatty(STDERR_FILENO);

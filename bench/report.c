@@ -98,6 +98,13 @@ void report_header(FILE *f, unsigned threads, unsigned reps, double rep_ns)
     fprintf(f, "gcpool-bench %s: %ld cores online, N = %u threads, %u repetitions of ~%.0f ms "
                "per cell (median quoted)\n",
             PACKAGE_VERSION, ncpu, threads, reps, rep_ns / 1e6);
+    /* Other work on the machine shows in the threaded rows: say how much. */
+    FILE *la = fopen("/proc/loadavg", "r");
+    double l1;
+    if (la && fscanf(la, "%lf", &l1) == 1)
+        fprintf(f, "load average at start: %.2f\n", l1);
+    if (la)
+        fclose(la);
 }
 
 /* ------------------------------------------------------------------ lookups */
