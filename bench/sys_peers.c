@@ -13,6 +13,13 @@
  * back into the checksum.  Worker threads register with Boehm GC. */
 #include "config.h"
 
+/* Boehm GC stops threads with signals that ThreadSanitizer intercepts: in a
+ * ThreadSanitizer build it is left out. */
+#if defined(__SANITIZE_THREAD__) && defined(HAVE_BDWGC)
+#undef HAVE_BDWGC
+#define BOEHM_ABSENT "left out of ThreadSanitizer builds (its signals cannot be delivered there)"
+#endif
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,7 +348,9 @@ const bsys gcpb_boehm_collect = {
 };
 #else
 void gcpb_peers_init(void) {}
+#ifndef BOEHM_ABSENT
 #define BOEHM_ABSENT "not built in: configure did not find Boehm GC (Debian: libgc-dev)"
+#endif
 const bsys gcpb_boehm = {.name = "boehm", .absent = BOEHM_ABSENT};
 const bsys gcpb_boehm_collect = {.name = "boehm+collect", .absent = BOEHM_ABSENT};
 const bsys gcpb_boehm_alloc = {.name = "boehm", .absent = BOEHM_ABSENT};
