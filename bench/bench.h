@@ -136,7 +136,7 @@ extern const bsys gcpb_boehm_live;       /* full collection over a live list */
 /* The longest incremental step: fills c (BW_GC_STEP, k = budget). */
 void gcpb_gcpool_steps(bcell *c);
 
-/* Once, in main, before any thread starts. */
+/* Once, in the main thread, before any Boehm GC cell runs. */
 void gcpb_peers_init(void);
 
 /* Live-set size for the collection workloads. */
