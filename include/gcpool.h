@@ -500,8 +500,11 @@ typedef enum gcp_progress {
 } gcp_progress;
 
 /* Inside a no-GC scope this is a contract violation (panic handler, then
- * GCP_ESTATE).  GCP_EBUSY if a collection is already running,
- * GCP_EPOISONED, GCP_ECORRUPT (collection ended, heap poisoned). */
+ * GCP_ESTATE).  Every root is checked first: GCP_EINVAL for a stack root
+ * whose r64 has upper bits set, GCP_ECORRUPT (heap poisoned) for a root
+ * holding an invalid heap ref.  GCP_EBUSY if a collection is already
+ * running, GCP_EPOISONED, GCP_ECORRUPT from the collector (collection ended,
+ * heap poisoned). */
 GCP_API gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots,
                                      gcp_hostdata *table, gcp_collection **out);
 /* One slice of work (about the pool's gc_step_budget units); *out says
