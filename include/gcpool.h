@@ -240,10 +240,18 @@ GCP_API gcp_status gcp_pool_free(gcp_pool *pool);
  * to make the memory accessible.  Thread-safe. */
 GCP_API gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out);
 /* Resets the heap (host data finalized by its store, memory zeroed or
- * given back) and makes its slot available.  GCP_EDOUBLE when the heap is
+ * given back) and makes its slot available.  Bytes up to
+ * keep_resident_bytes are zeroed in place at once; memory past that, and
+ * whole slots beyond max_unused_warm_slots, go to a decommit queue that is
+ * given back to the kernel in batches (or when an acquire needs them).  GCP_EDOUBLE when the heap is
  * not currently acquired, GCP_EFOREIGN when it belongs to another pool or
  * to the on-demand allocator.  Thread-safe. */
 GCP_API gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap);
+
+/* Gives back the memory of every free slot now: runs the decommit queue
+ * and empties the warm slots (they become cold).  Heaps in use are not
+ * touched.  GCP_EINVAL for NULL.  Thread-safe. */
+GCP_API gcp_status gcp_pool_trim(gcp_pool *pool);
 
 typedef struct gcp_pool_stats {
     uint32_t num_slots;
@@ -257,6 +265,7 @@ typedef struct gcp_pool_stats {
     uint64_t bytes_zeroed;         /* zeroed in place by resets */
     uint64_t bytes_decommitted;    /* given back to the kernel */
     uint64_t decommit_batches;     /* passes over the decommit queue */
+    uint32_t decommit_queued;      /* released slots waiting for the next pass */
     uint64_t slot_stride;          /* distance between two slots' bases */
     bool implicit_bounds;          /* every ref + offset < guard stays in-slot */
 } gcp_pool_stats;
