@@ -213,6 +213,13 @@ typedef struct gcp_pool_config {
     /* Type registry for struct and array objects; NULL means none (only
      * externrefs can be allocated).  The pool takes its own reference. */
     gcp_types *types;
+    /* Ask for transparent huge pages (MADV_HUGEPAGE) on the heaps and grow
+     * them in 2 MiB steps once past 2 MiB: first touch of a large heap is
+     * several times cheaper (gcpool-calibrate), small heaps are unchanged.
+     * Needs reservation_bytes and guard_bytes to be multiples of 2 MiB
+     * (GCP_EINVAL otherwise).  Default false.  Best effort where the
+     * kernel's THP setting is "never". */
+    bool huge_pages;
 } gcp_pool_config;
 
 /* The defaults listed above. */
@@ -228,7 +235,7 @@ typedef struct gcp_heap gcp_heap;
 /* Validates cfg and reserves the whole pool with one inaccessible mapping.
  * GCP_EINVAL: zero slots, zero or over-4-GiB max heap, sizes that are not
  * multiples of the page size, initial > max, reservation < max, unknown
- * collector.  GCP_ESYS (errno kept): the kernel refused the reservation.
+ * collector, zero gc_step_budget, huge_pages with unaligned sizes.  GCP_ESYS (errno kept): the kernel refused the reservation.
  * GCP_ENOMEM.  Nothing is left behind on failure.  The caller owns *out and
  * frees it with gcp_pool_free. */
 GCP_API gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out);

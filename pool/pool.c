@@ -174,7 +174,9 @@ gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
         st = GCP_ENOMEM;
         goto fail_meta;
     }
-    st = gcp__vm_reserve(p->region_size, &p->region);
+    st = gcp__vm_reserve_aligned(p->region_size, cfg->huge_pages ? GCP_HUGE_PAGE : 0, &p->region);
+    if (st == GCP_OK && cfg->huge_pages)
+        gcp__vm_advise_huge(p->region, p->region_size);
     if (st != GCP_OK)
         goto fail_meta;
     for (uint32_t i = 0; i < p->nshards; i++)

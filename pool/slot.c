@@ -31,6 +31,9 @@ gcp_status gcp__layout_from_config(const gcp_pool_config *cfg, gcp_layout *out)
         return GCP_EINVAL;
     if (cfg->gc_step_budget == 0)
         return GCP_EINVAL;
+    /* Huge pages need every heap base on a 2 MiB boundary. */
+    if (cfg->huge_pages && (cfg->reservation_bytes % GCP_HUGE_PAGE || cfg->guard_bytes % GCP_HUGE_PAGE))
+        return GCP_EINVAL;
     out->page = page;
     out->max = (size_t)cfg->max_heap_bytes;
     out->initial = (size_t)cfg->initial_heap_bytes;
@@ -40,6 +43,7 @@ gcp_status gcp__layout_from_config(const gcp_pool_config *cfg, gcp_layout *out)
     out->keep_resident = cfg->keep_resident_bytes < cfg->max_heap_bytes
                              ? (size_t)cfg->keep_resident_bytes : (size_t)cfg->max_heap_bytes;
     out->stride = out->reservation + out->guard;
+    out->huge = cfg->huge_pages;
     return GCP_OK;
 }
 
@@ -62,6 +66,8 @@ gcp_status gcp__slot_grow(gcp_mem *mem, size_t min_bound)
     if (want < min_bound)
         want = min_bound;
     want = (want + l->page - 1) / l->page * l->page;
+    if (l->huge && want > GCP_HUGE_PAGE)
+        want = (want + GCP_HUGE_PAGE - 1) / GCP_HUGE_PAGE * GCP_HUGE_PAGE;
     if (want > l->max)
         want = l->max;
     gcp_status st = gcp__vm_commit(mem->base + mem->bound, want - mem->bound);

@@ -20,6 +20,7 @@ typedef struct gcp_layout {
     size_t guard;         /* inaccessible after each reservation */
     size_t keep_resident; /* kept (zeroed) on release */
     size_t stride;        /* reservation + guard */
+    bool huge;            /* huge pages asked for: grow in 2 MiB steps past 2 MiB */
 } gcp_layout;
 
 /* Validates cfg and derives the layout.  GCP_EINVAL with no side effects. */

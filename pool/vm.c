@@ -26,6 +26,36 @@ gcp_status gcp__vm_reserve(size_t size, uint8_t **out)
     return GCP_OK;
 }
 
+gcp_status gcp__vm_reserve_aligned(size_t size, size_t align, uint8_t **out)
+{
+    if (align <= gcp__vm_page_size())
+        return gcp__vm_reserve(size, out);
+    if (size > SIZE_MAX - align)
+        return GCP_EINVAL;
+    uint8_t *raw;
+    gcp_status st = gcp__vm_reserve(size + align, &raw);
+    if (st != GCP_OK)
+        return st;
+    uint8_t *p = (uint8_t *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+    if (p > raw)
+        munmap(raw, (size_t)(p - raw));
+    size_t tail = (size_t)(raw + size + align - (p + size));
+    if (tail)
+        munmap(p + size, tail);
+    *out = p;
+    return GCP_OK;
+}
+
+void gcp__vm_advise_huge(uint8_t *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, size, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)size;
+#endif
+}
+
 gcp_status gcp__vm_unreserve(uint8_t *p, size_t size)
 {
     return munmap(p, size) == 0 ? GCP_OK : GCP_ESYS;

@@ -181,6 +181,42 @@ START_TEST(bound_shrinks_after_a_run_of_small_holders)
 }
 END_TEST
 
+START_TEST(huge_pages_grow_in_2mib_steps)
+{
+    gcp_pool_config c = small_config(2);
+    c.huge_pages = true;
+    gcp_pool *p;
+    ck_assert_status(gcp_pool_new(&c, &p), GCP_EINVAL); /* 1 MiB + 64 KiB stride */
+    c.max_heap_bytes = 16 * MIB;
+    c.reservation_bytes = 16 * MIB;
+    c.guard_bytes = 2 * MIB;
+    c.keep_resident_bytes = 4 * MIB;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    gcp_heap *h;
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    ck_assert_uint_eq((uintptr_t)gcp_heap_base(h) % (2 * MIB), 0);
+    ck_assert_uint_eq(gcp_heap_bound(h), 4 * KIB);
+    ck_assert_ok(h->mem.grow(&h->mem, 64 * KIB));
+    ck_assert_uint_eq(gcp_heap_bound(h), 64 * KIB);     /* small heaps unchanged */
+    ck_assert_ok(h->mem.grow(&h->mem, 2 * MIB + 1));
+    ck_assert_uint_eq(gcp_heap_bound(h), 4 * MIB);      /* 2 MiB steps past 2 MiB */
+    ck_assert_ok(h->mem.grow(&h->mem, 5 * MIB));
+    ck_assert_uint_eq(gcp_heap_bound(h), 8 * MIB);
+    canary(h, 0xEF);
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    assert_zero(h);
+    ck_assert_ok(h->mem.grow(&h->mem, 16 * MIB));
+    assert_zero(h);
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_free(p));
+    gcp_heap *od;
+    ck_assert_ok(gcp_heap_new_ondemand(&c, &od));
+    ck_assert_uint_eq((uintptr_t)gcp_heap_base(od) % (2 * MIB), 0);
+    ck_assert_ok(gcp_heap_free_ondemand(od));
+}
+END_TEST
+
 /* ---------------------------------------------------------------- threads */
 
 #define THREADS 4
@@ -263,6 +299,7 @@ int main(void)
     TCase *tc = tcase_create("zeroing");
     tcase_add_test(tc, canary_never_leaks_across_sizes);
     tcase_add_test(tc, bound_shrinks_after_a_run_of_small_holders);
+    tcase_add_test(tc, huge_pages_grow_in_2mib_steps);
     suite_add_tcase(s, tc);
     tc = tcase_create("warm");
     tcase_add_test(tc, warm_slots_are_reused_most_recent_first);
