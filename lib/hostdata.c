@@ -155,17 +155,19 @@ void gcp_hostdata_clear(gcp_hostdata *table)
 {
     if (!table)
         return;
-    /* Entries inserted by finalizers during the pass are cleared too: the
-     * loop reads `used` afresh and each entry is finalized at most once. */
-    for (uint32_t i = 0; i < table->used; i++) {
-        entry *e = &table->e[i];
-        if (!e->live)
-            continue;
-        void *ptr;
-        gcp_finalizer fin;
-        release(table, e, &ptr, &fin);
-        if (fin)
-            fin(ptr);
+    /* A finalizer may insert new entries (possibly into slots this pass
+     * already visited): passes repeat until the table is empty.  Each entry
+     * is finalized once, when it is released. */
+    while (table->count > 0) {
+        for (uint32_t i = 0; i < table->used; i++) {
+            if (!table->e[i].live)
+                continue;
+            void *ptr;
+            gcp_finalizer fin;
+            release(table, &table->e[i], &ptr, &fin);
+            if (fin)
+                fin(ptr);
+        }
     }
 }
 
