@@ -91,7 +91,9 @@ typedef struct gcp_collector_ops {
     bool (*need_gc_before_entering_wasm)(const gcp_heap *heap, size_t n);
 
     /* Collections.  gc_start prepares gc->state (gc->heap/roots/table are
-     * set, bytes_reclaimed is 0).  gc_step does at most about
+     * set, bytes_reclaimed is 0, and every root already holds a validated
+     * ref: the core checked them, and the mutator does not run until the
+     * collection completes).  gc_step does at most about
      * gc->heap->step_budget units of work and sets *out; on GCP_COMPLETE the
      * collector's per-collection state must be released.  An error ends the
      * collection (the core calls gc_abort next).  gc_abort (may be NULL when
