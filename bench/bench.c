@@ -59,8 +59,8 @@ static void usage(FILE *f)
 "  --k LIST          objects per store, comma-separated (default 16,1024,65536)\n"
 "  --threads N       the N of the threaded rows (default: number of cores)\n"
 "  --collector NAME  null, drc, marksweep or all (default all)\n"
-"  --system LIST     only these systems, comma-separated (gcpool, mimalloc,\n"
-"                    jemalloc-arena, boehm, boehm+collect, mmap-munmap,\n"
+"  --system LIST     only these systems, comma-separated (gcpool,\n"
+"                    gcpool-inline, mimalloc, jemalloc-arena, boehm, boehm+collect, mmap-munmap,\n"
 "                    memset-baseline, madvise-baseline; default all)\n"
 "  --max-heap BYTES  gcpool's maximum heap for churn and threads (default 4G;\n"
 "                    suffixes K, M, G; a multiple of the page size)\n"
@@ -159,7 +159,7 @@ static void parse_collector(args *a, const char *s)
 }
 
 static const char *const system_names[] = {
-    "gcpool", "mimalloc", "jemalloc-arena", "boehm", "boehm+collect", "mmap-munmap",
+    "gcpool", "gcpool-inline", "mimalloc", "jemalloc-arena", "boehm", "boehm+collect", "mmap-munmap",
     "memset-baseline", "madvise-baseline",
 };
 
@@ -302,6 +302,14 @@ static void add_gcpool(plan *p, const args *a, bworkload w, const bsys *sys, uin
             add(p, w, sys, a->collectors[i], k, threads, max_heap);
 }
 
+static bool wants_null(const args *a)
+{
+    for (size_t i = 0; i < a->ncoll; i++)
+        if (a->collectors[i] == GCP_COLLECTOR_NULL)
+            return true;
+    return false;
+}
+
 static void plan_churn(plan *p, const args *a)
 {
     unsigned ts[2] = {1, a->threads};
@@ -311,6 +319,8 @@ static void plan_churn(plan *p, const args *a)
         for (size_t ti = 0; ti < nt; ti++) {
             unsigned t = ts[ti];
             add_gcpool(p, a, BW_CHURN, &gcpb_gcpool, k, t, a->max_heap, true);
+            if (wants_null(a))
+                add(p, BW_CHURN, &gcpb_gcpool_inline, GCP_COLLECTOR_NULL, k, t, a->max_heap);
             add(p, BW_CHURN, &gcpb_mimalloc, BC_NONE, k, t, 0);
             add(p, BW_CHURN, &gcpb_jemalloc, BC_NONE, k, t, 0);
             add(p, BW_CHURN, &gcpb_boehm, BC_NONE, k, t, 0);
@@ -326,8 +336,11 @@ static void plan_reset(plan *p, const args *a)
     const uint64_t heaps[2] = {GCPB_MIB, 4 * GCPB_GIB};
     for (size_t ki = 0; ki < a->nk; ki++) {
         uint64_t k = a->ks[ki];
-        for (size_t hi = 0; hi < 2; hi++)
+        for (size_t hi = 0; hi < 2; hi++) {
             add_gcpool(p, a, BW_RESET, &gcpb_gcpool, k, 1, heaps[hi], true);
+            if (wants_null(a))
+                add(p, BW_RESET, &gcpb_gcpool_inline, GCP_COLLECTOR_NULL, k, 1, heaps[hi]);
+        }
         add(p, BW_RESET, &gcpb_memset_base, BC_NONE, k, 1, heaps[1]);
         add(p, BW_RESET, &gcpb_madvise_base, BC_NONE, k, 1, heaps[1]);
     }

@@ -49,7 +49,7 @@ typedef struct bcell {
     uint64_t k;               /* objects per cycle; the step budget for BW_GC_STEP */
     unsigned threads;
     uint64_t max_heap;        /* 0: the system has no heap limit */
-    bool after_dirty;         /* measure a K store after a 16 MiB store */
+    bool after_dirty;         /* each cycle: a 16 MiB store, then the K store */
     /* results */
     int status;
     char note[200];
@@ -61,8 +61,7 @@ typedef struct bcell {
 /* What a cycle hands back to the runner. */
 typedef struct bctx {
     uint64_t sum;          /* checksum of what was read back */
-    uint64_t timed_ns;     /* the timed part of the cycle, for cells that
-                              time part of it (after_dirty, BW_GC_COLLECT) */
+    uint64_t timed_ns;     /* BW_GC_COLLECT: the timed part of the cycle */
     char *why;             /* error text on BR_NA / BR_SKIP */
     size_t why_len;
 } bctx;
@@ -121,6 +120,7 @@ void gcpb_summarise(double *v, size_t n, double *med, double *min, double *max);
 
 /* Systems. */
 extern const bsys gcpb_gcpool;           /* store churn through the public API */
+extern const bsys gcpb_gcpool_inline;    /* churn with inline bump allocation (null) */
 extern const bsys gcpb_gcpool_alloc;     /* allocation throughput (BW_GC_ALLOC) */
 extern const bsys gcpb_gcpool_collect;   /* full collection over a live list */
 extern const bsys gcpb_memset_base;

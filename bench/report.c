@@ -272,7 +272,7 @@ static void reset_rows(FILE *f, const bcell *cells, size_t n, bool after_dirty, 
         const bcell *ref = find(cells, n, c, is_memset_ref);
         if (ref && ref->ns_median > 0)
             snprintf(vs, sizeof vs, "x%.2f", c->ns_median / ref->ns_median);
-        if (c->max_heap == 4 * GCPB_GIB && c->sys == &gcpb_gcpool) {
+        if (c->max_heap == 4 * GCPB_GIB && c->collector != BC_NONE) {
             const bcell *small = find(cells, n, c, is_1mib_twin);
             if (small && small->ns_median > 0)
                 snprintf(ratio, sizeof ratio, "%.2f", c->ns_median / small->ns_median);
@@ -300,8 +300,8 @@ static void table_reset(FILE *f, const bcell *cells, size_t n)
         reset_rows(f, cells, n, false, ks[ki], &sk);
     }
     if (ks_of(cells, n, BW_RESET, true, ks, 64)) {
-        fprintf(f, "\nK = %" PRIu64 " after a store that dirtied 16 MiB in the same slot "
-                   "(timed: that store's release + the K store's cycle)\n", ks[0]);
+        fprintf(f, "\nK = %" PRIu64 " after a store that dirtied 16 MiB (a cycle: that store, "
+                   "then the K store, both timed)\n", ks[0]);
         reset_rows(f, cells, n, true, ks[0], &sk);
     }
     print_skips(f, &sk);
@@ -393,6 +393,11 @@ static bool plotted(const bcell *c)
     return c->workload == BW_CHURN && c->threads == 1 && c->status == BR_OK;
 }
 
+static bool is_gcpool(const bcell *c)
+{
+    return c->sys == &gcpb_gcpool || c->sys == &gcpb_gcpool_inline;
+}
+
 static int plot_with(const char *terminal, const char *png, const bcell *cells, size_t n)
 {
     FILE *g = popen("gnuplot", "w");
@@ -430,7 +435,7 @@ static int plot_with(const char *terminal, const char *png, const bcell *cells, 
     for (size_t s = 0; s < ns; s++) {
         char name[64];
         fprintf(g, "%s$d%zu using 1:2 with linespoints lw %d title '%s'", s ? ", " : "", s,
-                series[s]->sys == &gcpb_gcpool ? 3 : 1, sysname(series[s], name, sizeof name));
+                is_gcpool(series[s]) ? 3 : 1, sysname(series[s], name, sizeof name));
     }
     fprintf(g, "%s\n", ns ? "" : "0 notitle");
     int st = pclose(g);

@@ -161,9 +161,8 @@ static void measure(runner *r)
         c->status = gcpb_fail(c->note, sizeof c->note, BR_SKIP, "out of memory");
         return;
     }
-    /* Cells that measure part of a cycle (the store after a 16 MiB one, a
-     * collection after its untimed set-up) report the timed part. */
-    bool self_timed = c->after_dirty || c->workload == BW_GC_COLLECT;
+    /* A collection cell times the collection, not the set-up before it. */
+    bool self_timed = c->workload == BW_GC_COLLECT;
     for (unsigned i = 0; i < o->reps; i++) {
         double timed;
         t = run_batch(r, batch, &timed);

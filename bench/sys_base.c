@@ -134,19 +134,14 @@ static void reset_madvise(base_ts *t, size_t bytes)
 
 static int kept_cycle(base_ts *t, bctx *x, reset_fn reset)
 {
-    uint64_t t0 = 0;
     if (t->after_dirty) {
-        /* The previous holder of the mapping wrote 16 MiB; its reset and the
-         * next (measured) store are timed. */
+        /* The previous holder of the mapping writes 16 MiB and is reset. */
         memset(t->map, 0x5a, GCPB_DIRTY_BYTES);
         __asm__ volatile("" ::: "memory");
-        t0 = gcpb_now();
         reset(t, GCPB_DIRTY_BYTES);
     }
     size_t used = bump_store(t->map, t->k, &x->sum);
     reset(t, used);
-    if (t->after_dirty)
-        x->timed_ns = gcpb_now() - t0;
     return BR_OK;
 }
 
