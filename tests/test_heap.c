@@ -762,6 +762,81 @@ START_TEST(corrupt_bump_pointer)
 }
 END_TEST
 
+/* Random bytes written over a populated heap: every operation answers with
+ * a status (never a crash or an access outside the slot), and whenever one
+ * says GCP_ECORRUPT the heap is poisoned.  Fixed seeds; printed on failure. */
+static uint32_t rng_next(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+static void check_status(gcp_status st, uint32_t seed)
+{
+    ck_assert_msg(st == GCP_OK || st == GCP_ECORRUPT || st == GCP_EPOISONED || st == GCP_ETYPE ||
+                      st == GCP_EBOUNDS || st == GCP_EINVAL || st == GCP_NEED_GC,
+                  "seed %u: unexpected status %d", seed, st);
+    if (st == GCP_ECORRUPT || st == GCP_EPOISONED)
+        ck_assert_msg(gcp_heap_is_poisoned(heap), "seed %u: corruption without poison", seed);
+}
+
+START_TEST(random_corruption_never_crashes)
+{
+    int poisoned_rounds = 0;
+    for (uint32_t seed = 1; seed <= 300; seed++) {
+        uint32_t rng = seed * 2654435761u;
+        gcp_ref objs[24];
+        int n = 0;
+        for (int i = 0; i < 8; i++) {
+            ck_assert_ok(gcp_heap_alloc_struct(heap, S, &objs[n++]));
+            ck_assert_ok(gcp_heap_alloc_array(heap, RA, 1 + (uint32_t)i, &objs[n++]));
+            ck_assert_ok(gcp_heap_alloc_array(heap, QA, (uint32_t)i, &objs[n++]));
+        }
+        for (int i = 0; i < n; i += 3) {
+            ck_assert_ok(gcp_struct_set_ref(heap, table, objs[i], 0, objs[(i + 1) % n]));
+            ck_assert_ok(gcp_array_set_ref(heap, table, objs[i + 1], 0, objs[(i + 3) % n]));
+        }
+        size_t used = gcp__heap_high_water(heap);
+        int flips = 1 + (int)(rng_next(&rng) % 6);
+        for (int f = 0; f < flips; f++) {
+            size_t off = rng_next(&rng) % used;
+            uint32_t kind = rng_next(&rng) % 3;
+            if (kind == 0)
+                at(0)[off] = (uint8_t)rng_next(&rng);
+            else if (kind == 1)
+                at(0)[off] ^= (uint8_t)(1u << (rng_next(&rng) % 8));
+            else if (off + 4 <= used)
+                gcp__store32(at(0) + off, rng_next(&rng));
+        }
+        for (int i = 0; i < n; i++) {
+            gcp_header h;
+            gcp_ref v;
+            uint32_t len;
+            uint64_t q;
+            uint32_t x;
+            check_status(gcp_heap_header(heap, objs[i], &h), seed);
+            check_status(gcp_struct_get_ref(heap, objs[i], 8, &v), seed);
+            check_status(gcp_struct_read(heap, objs[i], 4, &x, 4), seed);
+            check_status(gcp_struct_set_ref(heap, table, objs[i], 0, objs[0]), seed);
+            check_status(gcp_array_length(heap, objs[i], &len), seed);
+            check_status(gcp_array_get_ref(heap, objs[i], 0, &v), seed);
+            check_status(gcp_array_read(heap, objs[i], 1, &q), seed);
+            check_status(gcp_array_set_ref(heap, table, objs[i], 0, GCP_REF_NULL), seed);
+            check_status(gcp_heap_clone_ref(heap, objs[i], &v), seed);
+        }
+        gcp_ref r;
+        check_status(gcp_heap_alloc_struct(heap, S, &r), seed);
+        poisoned_rounds += gcp_heap_is_poisoned(heap);
+        recycle();
+    }
+    /* Most flips hit headers or refs: the checks really fire. */
+    ck_assert_int_gt(poisoned_rounds, 100);
+    ck_assert_int_lt(poisoned_rounds, 300);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- misc */
 
 START_TEST(accessors)
@@ -819,6 +894,7 @@ int main(void)
     tcase_add_test(tc, corrupt_field_refs);
     tcase_add_test(tc, corrupt_refs_to_header);
     tcase_add_test(tc, corrupt_bump_pointer);
+    tcase_add_test(tc, random_corruption_never_crashes);
     tcase_add_test(tc, accessors);
     tcase_add_test(tc, unbuilt_collectors_refused);
     suite_add_tcase(s, tc);
