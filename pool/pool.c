@@ -10,6 +10,7 @@
 #include "lib/heap.h"
 #include "lib/types.h"
 #include "pool/slot.h"
+#include "pool/trap.h"
 #include "pool/vm.h"
 
 struct gcp_pool {
@@ -23,6 +24,7 @@ struct gcp_pool {
     pthread_mutex_t lock;
     atomic_uint_fast64_t in_use, acquires, releases, exhaustions;
     atomic_uint_fast64_t bytes_zeroed, bytes_decommitted, decommit_batches;
+    uint32_t trap_id;         /* entry in the trap region registry */
 };
 
 gcp_pool_config gcp_pool_config_default(void)
@@ -92,6 +94,11 @@ gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
         /* Pop order: slot 0 first. */
         p->free_stack[cfg->num_slots - 1 - built] = built;
     }
+    /* Trap handling: make the region known to the fault handler. */
+    st = gcp__trap_register(p->region, p->region_size, layout.guard, layout.stride,
+                            p->slots, cfg->num_slots, &p->trap_id);
+    if (st != GCP_OK)
+        goto fail_heaps;
     p->free_top = cfg->num_slots;
     pthread_mutex_init(&p->lock, NULL);
     gcp__types_retain(cfg->types);
@@ -122,6 +129,7 @@ gcp_status gcp_pool_free(gcp_pool *pool)
         return GCP_OK;
     if (atomic_load(&pool->in_use) != 0)
         return GCP_EBUSY;
+    gcp__trap_unregister(pool->trap_id);
     destroy_slots(pool, pool->cfg.num_slots);
     gcp__vm_unreserve(pool->region, pool->region_size);
     gcp_types_release(pool->cfg.types);
