@@ -101,6 +101,18 @@ static double guarded_empty(gcp_heap *h, long n)
     return (now_ns() - t0) / (double)n;
 }
 
+/* What the entry costs are made of: sigsetjmp without and with the mask
+ * (the latter is one sigprocmask system call more). */
+static double setjmp_only(long n, int savemask)
+{
+    sigjmp_buf env;
+    double t0 = now_ns();
+    for (volatile long i = 0; i < n; i++)
+        if (sigsetjmp(env, savemask) != 0)
+            abort();
+    return (now_ns() - t0) / (double)n;
+}
+
 static gcp_status (*volatile indirect)(void *) = nothing;
 static double plain_empty(long n)
 {
@@ -163,6 +175,12 @@ int main(int argc, char **argv)
     for (int r = 0; r < REPS; r++)
         v[r] = plain_empty(calls);
     double plain = median(v, REPS);
+    for (int r = 0; r < REPS; r++)
+        v[r] = setjmp_only(calls, 0);
+    double sj0 = median(v, REPS);
+    for (int r = 0; r < REPS; r++)
+        v[r] = setjmp_only(calls / 20, 1);
+    double sj1 = median(v, REPS);
 
     printf("gcpool trap costs (median of %d reps, ns per operation)\n", REPS);
     printf("  raw SIGSEGV + siglongjmp (mask saved) : %9.1f  (%ld per rep)\n", raw, traps);
@@ -170,6 +188,8 @@ int main(int argc, char **argv)
     printf("  gcp_guarded_call, no trap             : %9.2f  (%ld per rep)\n", enter, calls);
     printf("  plain indirect call, same function    : %9.2f\n", plain);
     printf("  enter + leave overhead                : %9.2f\n", enter - plain);
+    printf("  for scale: sigsetjmp(env, 0)          : %9.2f\n", sj0);
+    printf("             sigsetjmp(env, 1)          : %9.2f  (saves the mask: a system call)\n", sj1);
 
     gcp_pool_release(pool, h);
     gcp_pool_free(pool);

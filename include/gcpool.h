@@ -230,7 +230,8 @@ typedef struct gcp_heap gcp_heap;
  * GCP_EINVAL: zero slots, zero or over-4-GiB max heap, sizes that are not
  * multiples of the page size, initial > max, reservation < max, unknown
  * collector.  GCP_ESYS (errno kept): the kernel refused the reservation.
- * GCP_ENOMEM.  Nothing is left behind on failure.  The caller owns *out and
+ * GCP_ENOMEM (also when GCP_TRAP_MAX_REGIONS pools and on-demand heaps
+ * already exist, see Traps).  Nothing is left behind on failure.  The caller owns *out and
  * frees it with gcp_pool_free. */
 GCP_API gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out);
 /* Unmaps the pool.  GCP_EBUSY (and nothing freed) while heaps are still

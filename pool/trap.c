@@ -84,7 +84,9 @@ void gcp__trap_unregister(uint32_t id)
     atomic_store_explicit(&e->state, ENTRY_FREE, memory_order_release);
 }
 
-/* Fills heap and offset for addr if it lies in a registered region. */
+/* Fills heap and offset for addr if it lies in a registered region.  A
+ * kernel-reported fault there is always in an inaccessible part (guards,
+ * reservation past the bound): the rest is ordinary read-write memory. */
 static bool lookup(uintptr_t addr, gcp_trap *t)
 {
     unsigned n = atomic_load_explicit(&regions_used, memory_order_acquire);
