@@ -307,7 +307,9 @@ typedef struct gcp_bump {
  * or a signal sent by kill/raise) goes to the SIGSEGV/SIGBUS handler that
  * was installed before gcp_trap_install (SA_SIGINFO or plain), or, when that
  * was SIG_DFL or SIG_IGN, to the default action (the process dies with the
- * signal).
+ * signal).  A previous handler is called from gcpool's, with its own
+ * sa_mask and SA_NODEFER applied; SA_RESETHAND and SA_RESTART are not
+ * emulated.
  *
  * Regions: every pool and every on-demand heap registers its whole mapping
  * (guards included) in a fixed table of GCP_TRAP_MAX_REGIONS entries when it

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -80,7 +81,7 @@ void gcp__trap_unregister(uint32_t id)
      * consistent: either the handler sees BUSY, or this loop sees it. */
     atomic_store(&e->state, ENTRY_BUSY);
     while (atomic_load(&e->readers) != 0)
-        ;
+        sched_yield();   /* a handler holds it for a few instructions */
     atomic_store_explicit(&e->state, ENTRY_FREE, memory_order_release);
 }
 
@@ -222,6 +223,18 @@ static void chain(int sig, siginfo_t *si, void *uc)
 {
     const struct sigaction *p = sig == SIGBUS ? &prev_bus : &prev_segv;
     bool sent = si->si_code <= 0;   /* kill, raise, sigqueue: not a fault */
+    bool runs_handler = (p->sa_flags & SA_SIGINFO) ||
+                        (p->sa_handler != SIG_DFL && p->sa_handler != SIG_IGN);
+    if (runs_handler) {
+        /* The mask the kernel would have set up for that handler: its
+         * sa_mask, and sig itself unless SA_NODEFER.  The kernel puts the
+         * interrupted code's mask back when gcpool's handler returns. */
+        sigset_t m = p->sa_mask;
+        pthread_sigmask(SIG_BLOCK, &m, NULL);
+        sigemptyset(&m);
+        sigaddset(&m, sig);
+        pthread_sigmask((p->sa_flags & SA_NODEFER) ? SIG_UNBLOCK : SIG_BLOCK, &m, NULL);
+    }
     if (p->sa_flags & SA_SIGINFO) {
         p->sa_sigaction(sig, si, uc);
         return;
