@@ -231,8 +231,8 @@ typedef struct gcp_heap gcp_heap;
  * multiples of the page size, initial > max, reservation < max, unknown
  * collector.  GCP_ESYS (errno kept): the kernel refused the reservation.
  * GCP_ENOMEM (also when GCP_TRAP_MAX_REGIONS pools and on-demand heaps
- * already exist, see Traps).  Nothing is left behind on failure.  The caller owns *out and
- * frees it with gcp_pool_free. */
+ * already exist, see Traps).  Nothing is left behind on failure.  The
+ * caller owns *out and frees it with gcp_pool_free. */
 GCP_API gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out);
 /* Unmaps the pool.  GCP_EBUSY (and nothing freed) while heaps are still
  * acquired.  NULL gives GCP_OK. */
@@ -328,6 +328,14 @@ typedef struct gcp_bump {
  * alternate signal stack on its first guarded call (or gcp_trap_thread_init);
  * if it already has one of at least GCP_TRAP_MIN_ALTSTACK bytes, that one is
  * kept.  A stack gcpool made is released when the thread exits.
+ *
+ * Lifetime: there is no uninstall; once installed, the library must stay
+ * loaded.  Guarded calls are per thread: a fault on a thread that is not
+ * inside one is never a trap.  Sanitizers (ASan, TSan) install their own
+ * fault handlers before main: traps still work (gcpool's handler runs
+ * first), and other faults reach the sanitizer's report; set
+ * handle_segv=0:handle_sigbus=0 in ASAN_OPTIONS/TSAN_OPTIONS for them to
+ * end the process with the signal instead.
  * ------------------------------------------------------------------------ */
 
 #define GCP_TRAP_MAX_REGIONS 4096u          /* pools + on-demand heaps alive at once */

@@ -128,7 +128,7 @@ static bool lookup(uintptr_t addr, gcp_trap *t)
 typedef struct trap_frame {
     sigjmp_buf jump;
     struct trap_frame *prev;
-    gcp_trap trap;
+    gcp_trap *out;         /* the caller's trap_out, may be NULL */
 } trap_frame;
 
 typedef struct trap_tls {
@@ -262,9 +262,12 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
     int saved_errno = errno;
     trap_frame *f = tls.top;
-    if (f && si->si_code > 0 && lookup((uintptr_t)si->si_addr, &f->trap)) {
-        f->trap.access = access_kind(ucv);
-        f->trap.signo = sig;
+    gcp_trap t;
+    if (f && si->si_code > 0 && lookup((uintptr_t)si->si_addr, &t)) {
+        t.access = access_kind(ucv);
+        t.signo = sig;
+        if (f->out)
+            *f->out = t;
         tls.top = f->prev;
         /* The guarded call saved no signal mask (that would cost a system
          * call on every entry); put back the mask of the faulting code,
@@ -325,13 +328,12 @@ gcp_status gcp_guarded_call(gcp_heap *heap, gcp_status (*fn)(void *arg), void *a
     }
     trap_frame f;
     f.prev = tls.top;
+    f.out = trap_out;
     /* No mask saved: entering stays free of system calls; the handler
-     * restores the mask on the (rare) trap path instead. */
-    if (sigsetjmp(f.jump, 0) != 0) {
-        if (trap_out)
-            *trap_out = f.trap;
+     * restores the mask on the (rare) trap path instead.  Nothing in f
+     * changes after sigsetjmp: the handler writes only *trap_out. */
+    if (sigsetjmp(f.jump, 0) != 0)
         return GCP_ETRAP;
-    }
     tls.top = &f;
     atomic_signal_fence(memory_order_seq_cst);
     gcp_status st = fn(arg);
