@@ -214,6 +214,13 @@ typedef struct gcp_pool_config {
     /* Type registry for struct and array objects; NULL means none (only
      * externrefs can be allocated).  The pool takes its own reference. */
     gcp_types *types;
+    /* Ask for transparent huge pages (MADV_HUGEPAGE) on the heaps and grow
+     * them in 2 MiB steps once past 2 MiB: first touch of a large heap is
+     * several times cheaper (gcpool-calibrate), small heaps are unchanged.
+     * Needs reservation_bytes and guard_bytes to be multiples of 2 MiB
+     * (GCP_EINVAL otherwise).  Default false.  Best effort where the
+     * kernel's THP setting is "never". */
+    bool huge_pages;
 } gcp_pool_config;
 
 /* The defaults listed above. */
@@ -229,10 +236,11 @@ typedef struct gcp_heap gcp_heap;
 /* Validates cfg and reserves the whole pool with one inaccessible mapping.
  * GCP_EINVAL: zero slots, zero or over-4-GiB max heap, sizes that are not
  * multiples of the page size, initial > max, reservation < max, unknown
- * collector.  GCP_ESYS (errno kept): the kernel refused the reservation.
- * GCP_ENOMEM (also when GCP_TRAP_MAX_REGIONS pools and on-demand heaps
- * already exist, see Traps).  Nothing is left behind on failure.  The
- * caller owns *out and frees it with gcp_pool_free. */
+ * collector, zero gc_step_budget, huge_pages with unaligned sizes.  GCP_ESYS
+ * (errno kept): the kernel refused the reservation.  GCP_ENOMEM (also when
+ * GCP_TRAP_MAX_REGIONS pools and on-demand heaps already exist, see Traps).
+ * Nothing is left behind on failure.  The caller owns *out and frees it with
+ * gcp_pool_free. */
 GCP_API gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out);
 /* Unmaps the pool.  GCP_EBUSY (and nothing freed) while heaps are still
  * acquired.  NULL gives GCP_OK. */
@@ -242,10 +250,18 @@ GCP_API gcp_status gcp_pool_free(gcp_pool *pool);
  * to make the memory accessible.  Thread-safe. */
 GCP_API gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out);
 /* Resets the heap (host data finalized by its store, memory zeroed or
- * given back) and makes its slot available.  GCP_EDOUBLE when the heap is
+ * given back) and makes its slot available.  Bytes up to
+ * keep_resident_bytes are zeroed in place at once; memory past that, and
+ * whole slots beyond max_unused_warm_slots, go to a decommit queue that is
+ * given back to the kernel in batches (or when an acquire needs them).  GCP_EDOUBLE when the heap is
  * not currently acquired, GCP_EFOREIGN when it belongs to another pool or
  * to the on-demand allocator.  Thread-safe. */
 GCP_API gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap);
+
+/* Gives back the memory of every free slot now: runs the decommit queue
+ * and empties the warm slots (they become cold).  Heaps in use are not
+ * touched.  GCP_EINVAL for NULL.  Thread-safe. */
+GCP_API gcp_status gcp_pool_trim(gcp_pool *pool);
 
 typedef struct gcp_pool_stats {
     uint32_t num_slots;
@@ -259,6 +275,7 @@ typedef struct gcp_pool_stats {
     uint64_t bytes_zeroed;         /* zeroed in place by resets */
     uint64_t bytes_decommitted;    /* given back to the kernel */
     uint64_t decommit_batches;     /* passes over the decommit queue */
+    uint32_t decommit_queued;      /* released slots waiting for the next pass */
     uint64_t slot_stride;          /* distance between two slots' bases */
     bool implicit_bounds;          /* every ref + offset < guard stays in-slot */
 } gcp_pool_stats;

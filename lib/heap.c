@@ -27,6 +27,12 @@ void gcp__heap_reset(gcp_heap *heap)
     heap->poisoned = false;
 }
 
+size_t gcp__heap_high_water(const gcp_heap *heap)
+{
+    /* Until a collector reports its own mark, assume all of the bound. */
+    return heap->mem.bound;
+}
+
 void gcp__heap_destroy(gcp_heap *heap)
 {
     gcp__free(heap);

@@ -29,6 +29,9 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, const gcp_mem *mem,
 /* Returns the heap to the fresh state.  Called by the owner after it has
  * zeroed (or given back) every accessible byte and set mem.bound. */
 void gcp__heap_reset(gcp_heap *heap);
+/* Bytes from the heap base the collector has handed out since the last
+ * reset (the allocation high-water mark). */
+size_t gcp__heap_high_water(const gcp_heap *heap);
 /* Frees the heap's host-side state (not its memory). */
 void gcp__heap_destroy(gcp_heap *heap);
 
