@@ -478,14 +478,20 @@ GCP_API gcp_status gcp_hostdata_new(gcp_hostdata **out);
 /* Runs every remaining finalizer once and frees the table.  NULL ignored. */
 GCP_API void gcp_hostdata_free(gcp_hostdata *table);
 /* Stores ptr (and an optional finalizer, called with ptr) and writes its id
- * (never 0).  GCP_ENOMEM, GCP_ELIMIT when the table is full. */
+ * (never 0).  Freed entries are reused with a new generation, so their old
+ * ids become stale.  GCP_EINVAL, GCP_ENOMEM, GCP_ELIMIT when the table is
+ * full (about 4 million live entries). */
 GCP_API gcp_status gcp_hostdata_insert(gcp_hostdata *table, void *ptr,
                                        gcp_finalizer fin, uint32_t *out_id);
 /* Reads the pointer stored under id.  GCP_ESTALE for an unknown id. */
 GCP_API gcp_status gcp_hostdata_get(const gcp_hostdata *table, uint32_t id, void **out);
-/* Removes id, running its finalizer.  GCP_ESTALE for an unknown id. */
+/* Removes id, running its finalizer (after the entry is gone, so the
+ * finalizer may use the table).  GCP_ESTALE for an unknown id.  An entry
+ * still held by a live externref should be left to the heap: the externref's
+ * id becomes stale (see gcp_store_externref_data). */
 GCP_API gcp_status gcp_hostdata_remove(gcp_hostdata *table, uint32_t id);
-/* Removes every entry, running each finalizer once (used on reset). */
+/* Removes every entry, running each finalizer once (used on reset); keeps
+ * the table's storage.  NULL ignored. */
 GCP_API void gcp_hostdata_clear(gcp_hostdata *table);
 /* Number of live entries. */
 GCP_API size_t gcp_hostdata_count(const gcp_hostdata *table);
@@ -527,6 +533,8 @@ GCP_API gcp_status gcp_roots_get(const gcp_roots *roots, size_t i, gcp_ref *out)
 GCP_API gcp_status gcp_roots_set(gcp_roots *roots, size_t i, gcp_ref value);
 /* Empties the list, keeping its storage. */
 GCP_API void gcp_roots_clear(gcp_roots *roots);
+/* Number of roots the list can hold without reallocating (kept by clear). */
+GCP_API size_t gcp_roots_capacity(const gcp_roots *roots);
 
 /* ------------------------------------------------------------------------
  * Contract violations
@@ -534,7 +542,8 @@ GCP_API void gcp_roots_clear(gcp_roots *roots);
  * A collection started inside a no-GC scope, or a no-GC exit without an
  * enter, is a bug in the host.  It is reported to the panic handler, which
  * by default prints the message to stderr and aborts.  A handler that
- * returns lets the offending call return GCP_ESTATE.
+ * returns lets the offending call return GCP_ESTATE (gcp_heap_exit_no_gc,
+ * which returns nothing, leaves the depth at 0).
  * ------------------------------------------------------------------------ */
 
 typedef void (*gcp_panic_handler)(const char *message, void *user);
@@ -547,13 +556,17 @@ GCP_API void gcp_set_panic_handler(gcp_panic_handler handler, void *user);
  * Heap operations
  *
  * All take a heap acquired from a pool or made on demand.  Every operation
- * on a poisoned heap returns GCP_EPOISONED until the heap is reset.  Refs
+ * on a poisoned heap returns GCP_EPOISONED until the heap is reset, and
+ * every one except gcp_collection_step returns GCP_EBUSY while a collection
+ * is in progress.  GCP_EINVAL for NULL pointers, and for a null or i31 ref
+ * where an object is needed.  Refs
  * read from the heap are validated (offset in bounds and aligned, header
  * kind, type index, size, length, host-data id); a failed check returns
  * GCP_ECORRUPT and poisons the heap.
  * ------------------------------------------------------------------------ */
 
-/* Nested no-GC scopes. */
+/* Nested no-GC scopes: enter increments the depth, exit decrements it; an
+ * exit at depth 0 goes to the panic handler.  They work on a poisoned heap. */
 GCP_API void gcp_heap_enter_no_gc(gcp_heap *heap);
 GCP_API void gcp_heap_exit_no_gc(gcp_heap *heap);
 /* Current nesting depth. */
@@ -562,15 +575,18 @@ GCP_API uint32_t gcp_heap_no_gc_depth(const gcp_heap *heap);
 /* True if the heap has been poisoned by a detected corruption. */
 GCP_API bool gcp_heap_is_poisoned(const gcp_heap *heap);
 
-/* Copies the portable header of the object at ref.  GCP_EINVAL for null or
- * i31 refs, GCP_ECORRUPT for a ref or header that is not valid. */
+/* Copies the portable header of the object at ref after validating the
+ * whole object.  GCP_EINVAL for null or i31 refs, GCP_ECORRUPT for a ref or
+ * header that is not valid. */
 GCP_API gcp_status gcp_heap_header(gcp_heap *heap, gcp_ref ref, gcp_header *out);
 
 /* Barriers.  clone: the host takes a new reference to src (counted by DRC);
  * *out == src.  write: *dst = src (src borrowed, may be NULL for null), the
  * old value of *dst is released (an externref reclaimed this way has its
  * host data removed from `table`).  drop: write with a null source.
- * i31 and null refs pass through untouched.  GCP_ECORRUPT. */
+ * i31 and null refs pass through untouched.  table may be NULL only for
+ * collectors that never reclaim in barriers (null).  Every heap ref involved
+ * (src, old *dst) is validated first: GCP_ECORRUPT. */
 GCP_API gcp_status gcp_heap_clone_ref(gcp_heap *heap, gcp_ref src, gcp_ref *out);
 GCP_API gcp_status gcp_heap_write_ref(gcp_heap *heap, gcp_hostdata *table,
                                       gcp_ref *dst, const gcp_ref *src);
@@ -580,21 +596,35 @@ GCP_API gcp_status gcp_heap_expose_ref(gcp_heap *heap, gcp_ref ref);
 /* Should the host collect before passing n (> 0) refs into compiled code? */
 GCP_API bool gcp_heap_need_gc_before_entering_wasm(const gcp_heap *heap, size_t n);
 
-/* Allocation.  GCP_OK with *out set; GCP_NEED_GC when a collection might
- * make room (collect, then retry); GCP_ELIMIT when the heap is at its
- * maximum and the collector has nothing to reclaim; GCP_ETOOLARGE for an
- * object that can never fit; GCP_ETYPE for an unknown or wrong-kind type. */
+/* Allocation.  The new object is zeroed; the heap grows (up to its maximum)
+ * when needed.  GCP_OK with *out set; GCP_NEED_GC when the heap is full and
+ * cannot grow but a collection might make room (collect, then retry);
+ * GCP_ELIMIT when the heap is at its maximum and collecting cannot help --
+ * in particular an allocation that finds no room after a collection has
+ * completed (with no successful allocation since) always gets GCP_ELIMIT,
+ * so "alloc; on NEED_GC collect and retry" runs at most one collection per
+ * allocation; GCP_ETOOLARGE for an object that can never fit; GCP_ETYPE for
+ * an unknown or wrong-kind type; GCP_ESYS if the memory could not grow.
+ * The caller owns the returned reference (for DRC: a count of one).
+ * alloc_externref: GCP_EINVAL for id 0 (the id is not checked against any
+ * table here; gcp_store_alloc_externref does both steps). */
 GCP_API gcp_status gcp_heap_alloc_externref(gcp_heap *heap, uint32_t host_data_id, gcp_ref *out);
 GCP_API gcp_status gcp_heap_alloc_struct(gcp_heap *heap, uint32_t type_index, gcp_ref *out);
 GCP_API gcp_status gcp_heap_alloc_array(gcp_heap *heap, uint32_t type_index,
                                         uint32_t length, gcp_ref *out);
 
-/* The host-data id held by an externref.  GCP_ETYPE if not an externref. */
+/* The host-data id held by an externref (as read from the heap: look it up
+ * in the table, which rejects a stale or forged id).  GCP_ETYPE if not an
+ * externref. */
 GCP_API gcp_status gcp_heap_externref_host_data(gcp_heap *heap, gcp_ref ref, uint32_t *out_id);
 
 /* Struct fields, by byte offset into the payload.  Ref fields go through the
  * write barrier; scalar reads and writes must not overlap a ref field
- * (GCP_ETYPE) and must lie inside the payload (GCP_EBOUNDS). */
+ * (GCP_ETYPE) and must lie inside the payload (GCP_EBOUNDS, also for len 0).
+ * A ref offset that is not one of the type's ref fields gives GCP_ETYPE.
+ * get_ref returns a borrowed ref, validated (GCP_ECORRUPT if the field holds
+ * an invalid ref); clone it to keep it across barriers or collections.
+ * set_ref validates both the old field value and the new one. */
 GCP_API gcp_status gcp_struct_get_ref(gcp_heap *heap, gcp_ref obj, uint32_t offset, gcp_ref *out);
 GCP_API gcp_status gcp_struct_set_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref obj,
                                       uint32_t offset, gcp_ref value);
@@ -605,7 +635,7 @@ GCP_API gcp_status gcp_struct_write(gcp_heap *heap, gcp_ref obj, uint32_t offset
 
 /* Arrays.  Element reads and writes copy elem_bytes of the array's type;
  * ref elements go through the write barrier.  GCP_EBOUNDS past the length,
- * GCP_ETYPE for ref/scalar mismatch. */
+ * GCP_ETYPE for ref/scalar mismatch.  Refs are validated as for structs. */
 GCP_API gcp_status gcp_array_length(gcp_heap *heap, gcp_ref arr, uint32_t *out);
 GCP_API gcp_status gcp_array_get_ref(gcp_heap *heap, gcp_ref arr, uint32_t index, gcp_ref *out);
 GCP_API gcp_status gcp_array_set_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref arr,
@@ -620,8 +650,11 @@ GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, 
  * stay valid until it completes); the heap owns the collection object.  The
  * host drives it with gcp_collection_step, each a bounded slice of work
  * (the pool's gc_step_budget), and may yield between steps; the mutator must
- * not touch the heap until the collection is complete.  Reclaimed
- * externrefs have their host data removed from `table`.
+ * not touch the heap until the collection is complete (GCP_EBUSY until
+ * then).  Reclaimed externrefs have their host data removed from `table`
+ * (required: GCP_EINVAL if NULL; roots may be NULL for none).  The
+ * collection object stays owned by the heap; it is valid until the heap is
+ * reset.
  * ------------------------------------------------------------------------ */
 
 typedef struct gcp_collection gcp_collection;
@@ -632,16 +665,24 @@ typedef enum gcp_progress {
 } gcp_progress;
 
 /* Inside a no-GC scope this is a contract violation (panic handler, then
- * GCP_ESTATE).  GCP_EBUSY if a collection is already running. */
+ * GCP_ESTATE).  Every root is checked first: GCP_EINVAL for a stack root
+ * whose r64 has upper bits set, GCP_ECORRUPT (heap poisoned) for a root
+ * holding an invalid heap ref.  GCP_EBUSY if a collection is already
+ * running, GCP_EPOISONED, GCP_ECORRUPT from the collector (collection ended,
+ * heap poisoned). */
 GCP_API gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots,
                                      gcp_hostdata *table, gcp_collection **out);
-/* One slice of work; *out says whether more remain.  GCP_ECORRUPT ends the
- * collection and poisons the heap. */
+/* One slice of work (about the pool's gc_step_budget units); *out says
+ * whether more remain.  A completed collection keeps answering
+ * GCP_COMPLETE.  GCP_ECORRUPT ends the collection and poisons the heap;
+ * GCP_EPOISONED. */
 GCP_API gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out);
-/* Steps until complete. */
+/* Steps until complete; the first error of a step is returned. */
 GCP_API gcp_status gcp_collection_run(gcp_collection *gc);
-/* Convenience: start and run to completion. */
+/* Convenience: start and run to completion.  Statuses of both. */
 GCP_API gcp_status gcp_heap_gc(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *table);
+/* Collections completed since the heap was last reset. */
+GCP_API uint64_t gcp_heap_collections(const gcp_heap *heap);
 
 /* ------------------------------------------------------------------------
  * Stores
@@ -653,17 +694,33 @@ GCP_API gcp_status gcp_heap_gc(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *t
 
 typedef struct gcp_store gcp_store;
 
-/* Acquires a heap from pool.  Errors of gcp_pool_acquire, GCP_ENOMEM. */
+/* Acquires a heap from pool.  Errors of gcp_pool_acquire, GCP_ENOMEM,
+ * GCP_EINVAL.  The caller owns *out and frees it with gcp_store_free. */
 GCP_API gcp_status gcp_store_new(gcp_pool *pool, gcp_store **out);
 /* Makes an on-demand heap.  Errors of gcp_heap_new_ondemand. */
 GCP_API gcp_status gcp_store_new_ondemand(const gcp_pool_config *cfg, gcp_store **out);
-/* Finalizes host data, releases the heap, frees the store.  NULL is OK. */
+/* Runs every host-data finalizer once (even for a poisoned store), frees
+ * the roots list, gives the heap back (gcp_pool_release or
+ * gcp_heap_free_ondemand, whose status is returned) and frees the store.
+ * NULL gives GCP_OK. */
 GCP_API gcp_status gcp_store_free(gcp_store *store);
+/* The store's parts; owned by the store (NULL for a NULL store). */
 GCP_API gcp_heap *gcp_store_heap(gcp_store *store);
 GCP_API gcp_hostdata *gcp_store_hostdata(gcp_store *store);
 GCP_API gcp_roots *gcp_store_roots(gcp_store *store);
-/* Collects over the store's roots list, to completion. */
+/* Collects over the store's roots list and table, to completion.
+ * Statuses of gcp_heap_gc. */
 GCP_API gcp_status gcp_store_gc(gcp_store *store);
+/* Inserts ptr (with its optional finalizer) into the store's table and
+ * allocates an externref holding it.  On any failure the entry is removed
+ * again without running the finalizer: ptr stays the caller's.  Statuses of
+ * gcp_hostdata_insert and gcp_heap_alloc_externref. */
+GCP_API gcp_status gcp_store_alloc_externref(gcp_store *store, void *ptr, gcp_finalizer fin,
+                                             gcp_ref *out);
+/* The host pointer behind an externref of this store.  GCP_ETYPE for a
+ * non-externref; GCP_ECORRUPT (store poisoned) when the id in the heap is
+ * not live in the store's table. */
+GCP_API gcp_status gcp_store_externref_data(gcp_store *store, gcp_ref ref, void **out);
 
 #ifdef __cplusplus
 }

@@ -7,9 +7,8 @@
 #include <stdint.h>
 
 #include "gcpool.h"
+#include "lib/collector.h"
 #include "lib/mem.h"
-
-struct gcp_collector_ops;
 
 struct gcp_heap {
     gcp_mem mem;                          /* must stay first */
@@ -19,7 +18,13 @@ struct gcp_heap {
     uint32_t no_gc_depth;
     bool poisoned;
     bool pooled;                          /* owner is a pool slot */
+    /* A collection has completed since the last successful allocation (or
+     * since the reset): an allocation that still finds no room gets
+     * GCP_ELIMIT, not GCP_NEED_GC. */
+    bool collected_since_alloc;
+    uint64_t collections;                 /* completed since the last reset */
     void *cdata;                          /* collector state */
+    gcp_collection gc;                    /* the heap's collection object */
 };
 
 /* Builds a heap over mem (whose accessible bytes read zero) with the
@@ -29,10 +34,27 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, const gcp_mem *mem,
 /* Returns the heap to the fresh state.  Called by the owner after it has
  * zeroed (or given back) every accessible byte and set mem.bound. */
 void gcp__heap_reset(gcp_heap *heap);
-/* Bytes from the heap base the collector has handed out since the last
- * reset (the allocation high-water mark). */
-size_t gcp__heap_high_water(const gcp_heap *heap);
 /* Frees the heap's host-side state (not its memory). */
 void gcp__heap_destroy(gcp_heap *heap);
+
+/* Bytes of the heap the collector has handed out since the last reset
+ * (every byte an allocation returned lies below this).  Compiled code may
+ * still have written anywhere below mem.bound. */
+size_t gcp__heap_high_water(const gcp_heap *heap);
+
+/* Asks the owner to make at least min_bound bytes accessible (it may give
+ * more, usually doubling).  GCP_OK, GCP_ELIMIT past mem.max, GCP_ESYS. */
+gcp_status gcp__heap_grow(gcp_heap *heap, size_t min_bound);
+
+/* GCP_OK if mutator operations may run: GCP_EINVAL for NULL, GCP_EPOISONED,
+ * GCP_EBUSY while a collection is in progress. */
+gcp_status gcp__heap_usable(const gcp_heap *heap);
+
+/* Drops the collection in progress, if any (collector's gc_abort). */
+void gcp__heap_abort_gc(gcp_heap *heap);
+
+/* Reports a contract violation to the panic handler (see
+ * gcp_set_panic_handler); returns only if the handler returns. */
+void gcp__panic(const char *message);
 
 #endif

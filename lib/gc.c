@@ -1,0 +1,165 @@
+/* Barriers and collections: argument and state checks around the
+ * collector's hooks. */
+#include "lib/collector.h"
+#include "lib/heap.h"
+#include "lib/object.h"
+
+gcp_status gcp_heap_clone_ref(gcp_heap *heap, gcp_ref src, gcp_ref *out)
+{
+    gcp_status st = gcp__heap_usable(heap);
+    if (st != GCP_OK)
+        return st;
+    if (!out)
+        return GCP_EINVAL;
+    st = gcp__ref_check(heap, src);
+    if (st == GCP_OK && gcp_ref_is_heap(src) && heap->ops->clone)
+        st = heap->ops->clone(heap, src);
+    if (st == GCP_OK)
+        *out = src;
+    return st;
+}
+
+gcp_status gcp_heap_write_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref *dst,
+                              const gcp_ref *src)
+{
+    gcp_status st = gcp__heap_usable(heap);
+    if (st != GCP_OK)
+        return st;
+    if (!dst)
+        return GCP_EINVAL;
+    gcp_ref old = *dst, value = src ? *src : GCP_REF_NULL;
+    st = gcp__ref_check(heap, old);
+    if (st == GCP_OK)
+        st = gcp__ref_check(heap, value);
+    if (st == GCP_OK && heap->ops->write)
+        st = heap->ops->write(heap, table, GCP_REF_NULL, old, value);
+    if (st == GCP_OK)
+        *dst = value;
+    return st;
+}
+
+gcp_status gcp_heap_drop_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref ref)
+{
+    return gcp_heap_write_ref(heap, table, &ref, NULL);
+}
+
+gcp_status gcp_heap_expose_ref(gcp_heap *heap, gcp_ref ref)
+{
+    gcp_status st = gcp__heap_usable(heap);
+    if (st != GCP_OK)
+        return st;
+    st = gcp__ref_check(heap, ref);
+    if (st == GCP_OK && gcp_ref_is_heap(ref) && heap->ops->expose)
+        st = heap->ops->expose(heap, ref);
+    return st;
+}
+
+bool gcp_heap_need_gc_before_entering_wasm(const gcp_heap *heap, size_t n)
+{
+    if (!heap || n == 0 || heap->poisoned || !heap->ops->need_gc_before_entering_wasm)
+        return false;
+    return heap->ops->need_gc_before_entering_wasm(heap, n);
+}
+
+/* ---------------------------------------------------------------- collections */
+
+/* Ends the collection after an error from the collector. */
+static gcp_status fail(gcp_heap *heap, gcp_status st)
+{
+    gcp__heap_abort_gc(heap);
+    if (st == GCP_ECORRUPT)
+        heap->poisoned = true;
+    return st;
+}
+
+/* Every root must hold a valid ref before a collector sees it: an r64 with
+ * upper bits set is refused (GCP_EINVAL), a bad heap ref is corruption. */
+static gcp_status check_roots(gcp_heap *heap, const gcp_roots *roots)
+{
+    size_t n = gcp_roots_count(roots);
+    for (size_t i = 0; i < n; i++) {
+        gcp_ref r;
+        gcp_status st = gcp_roots_get(roots, i, &r);
+        if (st == GCP_OK)
+            st = gcp__ref_check(heap, r);
+        if (st != GCP_OK)
+            return st;
+    }
+    return GCP_OK;
+}
+
+gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *table,
+                             gcp_collection **out)
+{
+    if (!heap || !table || !out)
+        return GCP_EINVAL;
+    if (heap->no_gc_depth > 0) {
+        gcp__panic("garbage collection started inside a no-GC scope");
+        return GCP_ESTATE;
+    }
+    gcp_status st = gcp__heap_usable(heap);
+    if (st == GCP_OK)
+        st = check_roots(heap, roots);
+    if (st != GCP_OK)
+        return st;
+    gcp_collection *gc = &heap->gc;
+    gc->heap = heap;
+    gc->roots = roots;
+    gc->table = table;
+    gc->bytes_reclaimed = 0;
+    gc->state = NULL;
+    gc->active = true;
+    st = heap->ops->gc_start(gc);
+    if (st != GCP_OK)
+        return fail(heap, st);
+    *out = gc;
+    return GCP_OK;
+}
+
+gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out)
+{
+    if (!gc || !out)
+        return GCP_EINVAL;
+    gcp_heap *heap = gc->heap;
+    if (heap->poisoned)
+        return GCP_EPOISONED;
+    if (!gc->active) {
+        /* A finished collection stays finished. */
+        *out = GCP_COMPLETE;
+        return GCP_OK;
+    }
+    gcp_progress p = GCP_CONTINUE;
+    gcp_status st = heap->ops->gc_step(gc, &p);
+    if (st != GCP_OK)
+        return fail(heap, st);
+    if (p == GCP_COMPLETE) {
+        gc->active = false;
+        gc->state = NULL;
+        heap->collections++;
+        heap->collected_since_alloc = true;
+    }
+    *out = p;
+    return GCP_OK;
+}
+
+gcp_status gcp_collection_run(gcp_collection *gc)
+{
+    gcp_progress p = GCP_CONTINUE;
+    while (p == GCP_CONTINUE) {
+        gcp_status st = gcp_collection_step(gc, &p);
+        if (st != GCP_OK)
+            return st;
+    }
+    return GCP_OK;
+}
+
+gcp_status gcp_heap_gc(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *table)
+{
+    gcp_collection *gc;
+    gcp_status st = gcp_heap_gc_start(heap, roots, table, &gc);
+    if (st != GCP_OK)
+        return st;
+    return gcp_collection_run(gc);
+}
+
+uint64_t gcp_heap_collections(const gcp_heap *heap) { return heap ? heap->collections : 0; }

@@ -1,0 +1,110 @@
+/* The null collector: bump allocation, never reclaims.  Its collector data
+ * is a gcp_bump that compiled code may use to allocate inline, so `next` is
+ * re-validated on every allocation. */
+#include <stdint.h>
+
+#include "lib/alloc.h"
+#include "lib/collector.h"
+#include "lib/heap.h"
+#include "lib/object.h"
+
+/* Largest offset a ref can take, aligned down. */
+#define LIMIT_CAP (UINT32_MAX & ~(uint32_t)(GCP_OBJ_ALIGN - 1))
+
+static uint32_t limit_of(const gcp_heap *heap)
+{
+    return heap->mem.bound > LIMIT_CAP ? LIMIT_CAP : (uint32_t)heap->mem.bound;
+}
+
+static gcp_status null_create(gcp_heap *heap)
+{
+    gcp_bump *b = gcp__calloc(1, sizeof *b);
+    if (!b)
+        return GCP_ENOMEM;
+    b->next = GCP_HEAP_START;
+    heap->cdata = b;
+    return GCP_OK;
+}
+
+static void null_destroy(gcp_heap *heap)
+{
+    gcp__free(heap->cdata);
+    heap->cdata = NULL;
+}
+
+static void null_reset(gcp_heap *heap)
+{
+    gcp_bump *b = heap->cdata;
+    b->next = GCP_HEAP_START;
+    b->limit = limit_of(heap);
+}
+
+static gcp_status null_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out)
+{
+    gcp_bump *b = heap->cdata;
+    uint64_t next = b->next;
+    /* Compiled code may have moved next (inline allocation) or scribbled
+     * on it: it must stay aligned, past the start and inside the bound. */
+    if ((next & (GCP_OBJ_ALIGN - 1)) != 0 || next < GCP_HEAP_START || next > heap->mem.bound)
+        return gcp__heap_corrupt(heap);
+    uint64_t max = heap->mem.max < LIMIT_CAP ? heap->mem.max : LIMIT_CAP;
+    if ((uint64_t)size > max - GCP_HEAP_START)
+        return GCP_ETOOLARGE;
+    uint64_t end = next + size;
+    if (end > max)
+        return heap->collected_since_alloc ? GCP_ELIMIT : GCP_NEED_GC;
+    if (end > heap->mem.bound) {
+        gcp_status st = gcp__heap_grow(heap, (size_t)end);
+        if (st == GCP_ELIMIT)
+            return heap->collected_since_alloc ? GCP_ELIMIT : GCP_NEED_GC;
+        if (st != GCP_OK)
+            return st;
+        b->limit = limit_of(heap);
+        if (end > heap->mem.bound)   /* the owner gave less than asked */
+            return heap->collected_since_alloc ? GCP_ELIMIT : GCP_NEED_GC;
+    }
+    b->next = (uint32_t)end;
+    *out = (gcp_ref)next;
+    return GCP_OK;
+}
+
+/* Nothing to reclaim: every collection completes in its first step. */
+static gcp_status null_gc_start(gcp_collection *gc)
+{
+    (void)gc;
+    return GCP_OK;
+}
+
+static gcp_status null_gc_step(gcp_collection *gc, gcp_progress *out)
+{
+    (void)gc;
+    *out = GCP_COMPLETE;
+    return GCP_OK;
+}
+
+static void *null_data(gcp_heap *heap) { return heap->cdata; }
+
+static size_t null_high_water(const gcp_heap *heap)
+{
+    const gcp_bump *b = heap->cdata;
+    return b->next;
+}
+
+const gcp_collector_ops gcp__null_collector = {
+    .name = "null",
+    .kind = GCP_COLLECTOR_NULL,
+    .new_object_word = 0,
+    .create = null_create,
+    .destroy = null_destroy,
+    .reset = null_reset,
+    .alloc = null_alloc,
+    .clone = NULL,
+    .write = NULL,
+    .expose = NULL,
+    .need_gc_before_entering_wasm = NULL,
+    .gc_start = null_gc_start,
+    .gc_step = null_gc_step,
+    .gc_abort = NULL,
+    .data = null_data,
+    .high_water = null_high_water,
+};

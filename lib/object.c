@@ -1,0 +1,126 @@
+/* Object validation: every object the core or a collector uses passes here
+ * first (see lib/object.h). */
+#include "lib/object.h"
+
+uint64_t gcp__obj_size_for(gcp_kind kind, const gcp_type *type, uint32_t length)
+{
+    uint64_t n;
+    switch (kind) {
+    case GCP_KIND_EXTERNREF:
+        n = GCP_EXTERNREF_BYTES;
+        break;
+    case GCP_KIND_STRUCT:
+        n = gcp__align8((uint64_t)GCP_OBJ_PAYLOAD + type->payload_bytes);
+        break;
+    case GCP_KIND_ARRAY:
+        n = gcp__align8((uint64_t)GCP_ARRAY_ELEMS + (uint64_t)length * type->elem_bytes);
+        break;
+    default:
+        return 0;
+    }
+    return n > UINT32_MAX ? 0 : n;
+}
+
+/* Reads the header at ref into out after checking that the header lies in
+ * bounds.  Checks everything except what depends on the kind. */
+static gcp_status read_header(gcp_heap *heap, gcp_ref ref, gcp_obj *out)
+{
+    if (!gcp_ref_is_heap(ref))
+        return GCP_EINVAL;
+    size_t bound = heap->mem.bound;
+    if ((ref & (GCP_OBJ_ALIGN - 1)) != 0 || (uint64_t)ref + GCP_OBJ_HEADER_BYTES > bound)
+        return gcp__heap_corrupt(heap);
+    uint8_t *p = heap->mem.base + ref;
+    uint32_t w0 = gcp__load32(p + GCP_HDR_KIND);
+    if (w0 >> 16)
+        return gcp__heap_corrupt(heap);
+    out->p = p;
+    out->ref = ref;
+    out->kind = (gcp_kind)(w0 & 0xffu);
+    out->flags = (uint8_t)(w0 >> 8);
+    out->type_index = gcp__load32(p + GCP_HDR_TYPE);
+    out->size = gcp__load32(p + GCP_HDR_SIZE);
+    out->length = 0;
+    out->type = NULL;
+    if ((uint64_t)ref + out->size > bound)
+        return gcp__heap_corrupt(heap);
+    return GCP_OK;
+}
+
+static gcp_status check_object(gcp_heap *heap, gcp_obj *o)
+{
+    switch (o->kind) {
+    case GCP_KIND_EXTERNREF:
+        if (o->type_index != 0)
+            return gcp__heap_corrupt(heap);
+        break;
+    case GCP_KIND_STRUCT:
+    case GCP_KIND_ARRAY:
+        o->type = gcp__types_get(heap->types, o->type_index);
+        if (!o->type || o->type->kind != o->kind)
+            return gcp__heap_corrupt(heap);
+        break;
+    default:
+        return gcp__heap_corrupt(heap);
+    }
+    if (o->kind == GCP_KIND_ARRAY) {
+        /* The length word lies inside the header-checked range only once
+         * the size says so. */
+        if (o->size < GCP_ARRAY_ELEMS)
+            return gcp__heap_corrupt(heap);
+        o->length = gcp__load32(o->p + GCP_ARRAY_LENGTH);
+    }
+    uint64_t want = gcp__obj_size_for(o->kind, o->type, o->length);
+    if (want == 0 || want != o->size)
+        return gcp__heap_corrupt(heap);
+    return GCP_OK;
+}
+
+gcp_status gcp__obj_check(gcp_heap *heap, gcp_ref ref, gcp_obj *out)
+{
+    gcp_status st = read_header(heap, ref, out);
+    if (st != GCP_OK)
+        return st;
+    return check_object(heap, out);
+}
+
+gcp_status gcp__obj_check_block(gcp_heap *heap, gcp_ref ref, gcp_obj *out)
+{
+    gcp_status st = read_header(heap, ref, out);
+    if (st != GCP_OK)
+        return st;
+    if (out->kind == GCP_KIND_FREE) {
+        if (out->size < GCP_OBJ_HEADER_BYTES || (out->size & (GCP_OBJ_ALIGN - 1)) != 0)
+            return gcp__heap_corrupt(heap);
+        return GCP_OK;
+    }
+    return check_object(heap, out);
+}
+
+gcp_status gcp__ref_check(gcp_heap *heap, gcp_ref ref)
+{
+    if (!gcp_ref_is_heap(ref))
+        return GCP_OK;
+    gcp_obj o;
+    return gcp__obj_check(heap, ref, &o);
+}
+
+void gcp__obj_init(gcp_heap *heap, gcp_ref off, gcp_kind kind, uint32_t type_index,
+                   uint32_t size, uint32_t cword)
+{
+    uint8_t *p = heap->mem.base + off;
+    gcp__store32(p + GCP_HDR_KIND, (uint32_t)kind);
+    gcp__store32(p + GCP_HDR_TYPE, type_index);
+    gcp__store32(p + GCP_HDR_SIZE, size);
+    gcp__store32(p + GCP_HDR_CWORD, cword);
+    memset(p + GCP_OBJ_HEADER_BYTES, 0, size - GCP_OBJ_HEADER_BYTES);
+}
+
+void gcp__block_init_free(gcp_heap *heap, gcp_ref off, uint32_t size, uint32_t next)
+{
+    uint8_t *p = heap->mem.base + off;
+    gcp__store32(p + GCP_HDR_KIND, (uint32_t)GCP_KIND_FREE);
+    gcp__store32(p + GCP_HDR_TYPE, 0);
+    gcp__store32(p + GCP_HDR_SIZE, size);
+    gcp__store32(p + GCP_HDR_CWORD, next);
+}

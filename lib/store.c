@@ -1,0 +1,117 @@
+/* Stores: a heap with its host-data table and roots list. */
+#include "gcpool.h"
+#include "lib/alloc.h"
+#include "lib/heap.h"
+#include "lib/hostdata.h"
+#include "lib/object.h"
+
+struct gcp_store {
+    gcp_heap *heap;
+    gcp_pool *pool;          /* NULL: on-demand heap */
+    gcp_hostdata *table;
+    gcp_roots *roots;
+};
+
+/* Builds the store around an acquired heap; on failure gives the heap back. */
+static gcp_status make_store(gcp_pool *pool, gcp_heap *heap, gcp_store **out)
+{
+    gcp_store *s = gcp__calloc(1, sizeof *s);
+    gcp_status st = s ? gcp_hostdata_new(&s->table) : GCP_ENOMEM;
+    if (st == GCP_OK)
+        st = gcp_roots_new(&s->roots);
+    if (st != GCP_OK) {
+        if (s) {
+            gcp_hostdata_free(s->table);
+            gcp__free(s);
+        }
+        if (pool)
+            gcp_pool_release(pool, heap);
+        else
+            gcp_heap_free_ondemand(heap);
+        return st;
+    }
+    s->heap = heap;
+    s->pool = pool;
+    *out = s;
+    return GCP_OK;
+}
+
+gcp_status gcp_store_new(gcp_pool *pool, gcp_store **out)
+{
+    if (!pool || !out)
+        return GCP_EINVAL;
+    gcp_heap *heap;
+    gcp_status st = gcp_pool_acquire(pool, &heap);
+    if (st != GCP_OK)
+        return st;
+    return make_store(pool, heap, out);
+}
+
+gcp_status gcp_store_new_ondemand(const gcp_pool_config *cfg, gcp_store **out)
+{
+    if (!cfg || !out)
+        return GCP_EINVAL;
+    gcp_heap *heap;
+    gcp_status st = gcp_heap_new_ondemand(cfg, &heap);
+    if (st != GCP_OK)
+        return st;
+    return make_store(NULL, heap, out);
+}
+
+gcp_status gcp_store_free(gcp_store *store)
+{
+    if (!store)
+        return GCP_OK;
+    /* Host data first, whatever state the heap is in (poisoned or not):
+     * every finalizer runs exactly once, here. */
+    gcp_hostdata_free(store->table);
+    gcp_roots_free(store->roots);
+    gcp_status st = store->pool ? gcp_pool_release(store->pool, store->heap)
+                                : gcp_heap_free_ondemand(store->heap);
+    gcp__free(store);
+    return st;
+}
+
+gcp_heap *gcp_store_heap(gcp_store *store) { return store ? store->heap : NULL; }
+gcp_hostdata *gcp_store_hostdata(gcp_store *store) { return store ? store->table : NULL; }
+gcp_roots *gcp_store_roots(gcp_store *store) { return store ? store->roots : NULL; }
+
+gcp_status gcp_store_gc(gcp_store *store)
+{
+    if (!store)
+        return GCP_EINVAL;
+    return gcp_heap_gc(store->heap, store->roots, store->table);
+}
+
+gcp_status gcp_store_alloc_externref(gcp_store *store, void *ptr, gcp_finalizer fin,
+                                     gcp_ref *out)
+{
+    if (!store || !out)
+        return GCP_EINVAL;
+    gcp_status st = gcp__heap_usable(store->heap);
+    if (st != GCP_OK)
+        return st;
+    uint32_t id;
+    st = gcp_hostdata_insert(store->table, ptr, fin, &id);
+    if (st != GCP_OK)
+        return st;
+    st = gcp_heap_alloc_externref(store->heap, id, out);
+    if (st != GCP_OK)
+        gcp__hostdata_forget(store->table, id);   /* ptr stays the caller's */
+    return st;
+}
+
+gcp_status gcp_store_externref_data(gcp_store *store, gcp_ref ref, void **out)
+{
+    if (!store || !out)
+        return GCP_EINVAL;
+    uint32_t id;
+    gcp_status st = gcp_heap_externref_host_data(store->heap, ref, &id);
+    if (st != GCP_OK)
+        return st;
+    /* A live externref of this store always holds a live id of its table:
+     * anything else was written into the heap. */
+    if (gcp_hostdata_get(store->table, id, out) != GCP_OK)
+        return gcp__heap_corrupt(store->heap);
+    return GCP_OK;
+}
