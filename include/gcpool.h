@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -235,9 +236,11 @@ typedef struct gcp_heap gcp_heap;
 /* Validates cfg and reserves the whole pool with one inaccessible mapping.
  * GCP_EINVAL: zero slots, zero or over-4-GiB max heap, sizes that are not
  * multiples of the page size, initial > max, reservation < max, unknown
- * collector, zero gc_step_budget, huge_pages with unaligned sizes.  GCP_ESYS (errno kept): the kernel refused the reservation.
- * GCP_ENOMEM.  Nothing is left behind on failure.  The caller owns *out and
- * frees it with gcp_pool_free. */
+ * collector, zero gc_step_budget, huge_pages with unaligned sizes.  GCP_ESYS
+ * (errno kept): the kernel refused the reservation.  GCP_ENOMEM (also when
+ * GCP_TRAP_MAX_REGIONS pools and on-demand heaps already exist, see Traps).
+ * Nothing is left behind on failure.  The caller owns *out and frees it with
+ * gcp_pool_free. */
 GCP_API gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out);
 /* Unmaps the pool.  GCP_EBUSY (and nothing freed) while heaps are still
  * acquired.  NULL gives GCP_OK. */
@@ -309,6 +312,152 @@ typedef struct gcp_bump {
     uint32_t next;   /* offset of the next free byte (8-byte aligned) */
     uint32_t limit;  /* end of the allocatable region (current bound) */
 } gcp_bump;
+
+/* ------------------------------------------------------------------------
+ * Traps
+ *
+ * Compiled guest code may access base + ref + offset with no bounds check
+ * and rely on the guard pages: an access outside the heap's accessible
+ * bytes faults.  Inside a guarded call such a fault becomes a trap: the
+ * call unwinds and returns GCP_ETRAP with the details.  Any other fault (not
+ * in a gcpool region, or not inside a guarded call on the faulting thread,
+ * or a signal sent by kill/raise) goes to the SIGSEGV/SIGBUS handler that
+ * was installed before gcp_trap_install (SA_SIGINFO or plain), or, when that
+ * was SIG_DFL or SIG_IGN, to the default action (the process dies with the
+ * signal).  A previous handler is called from gcpool's, with its own
+ * sa_mask and SA_NODEFER applied; SA_RESETHAND and SA_RESTART are not
+ * emulated.
+ *
+ * Regions: every pool and every on-demand heap registers its whole mapping
+ * (guards included) in a fixed table of GCP_TRAP_MAX_REGIONS entries when it
+ * is created and leaves it when freed.  When the table is full, creating a
+ * pool or an on-demand heap fails with GCP_ENOMEM (so the promise below
+ * always holds).  A fault is looked up by a lock-free scan of the table
+ * entries ever used (bounded by GCP_TRAP_MAX_REGIONS).
+ *
+ * Attribution: an address in slot i's heap, the rest of its reservation or
+ * the guard after it belongs to slot i's heap (offset >= bound); an address
+ * in a pool's leading guard (or an on-demand heap's leading guard) belongs
+ * to the first heap, with a negative offset.  For a pooled slot the heap
+ * reported is the slot's heap whether or not it is currently acquired.
+ *
+ * Signal stacks: the handler runs with SA_ONSTACK.  A thread gets an
+ * alternate signal stack on its first guarded call (or gcp_trap_thread_init);
+ * if it already has one of at least GCP_TRAP_MIN_ALTSTACK bytes, that one is
+ * kept.  A stack gcpool made is released when the thread exits.
+ *
+ * Lifetime: there is no uninstall; once installed, the library must stay
+ * loaded.  Guarded calls are per thread: a fault on a thread that is not
+ * inside one is never a trap.  Sanitizers (ASan, TSan) install their own
+ * fault handlers before main: traps still work (gcpool's handler runs
+ * first), and other faults reach the sanitizer's report; set
+ * handle_segv=0:handle_sigbus=0 in ASAN_OPTIONS/TSAN_OPTIONS for them to
+ * end the process with the signal instead.
+ * ------------------------------------------------------------------------ */
+
+#define GCP_TRAP_MAX_REGIONS 4096u          /* pools + on-demand heaps alive at once */
+#define GCP_TRAP_MIN_ALTSTACK (64u * 1024u) /* size of the signal stacks gcpool makes */
+
+typedef enum gcp_trap_access {
+    GCP_ACCESS_UNKNOWN = 0,  /* the platform does not say (not x86-64) */
+    GCP_ACCESS_READ = 1,
+    GCP_ACCESS_WRITE = 2
+} gcp_trap_access;
+
+typedef struct gcp_trap {
+    gcp_heap *heap;          /* heap whose slot contains the address */
+    int64_t offset;          /* address - heap base; negative before the base */
+    void *addr;              /* the faulting address */
+    gcp_trap_access access;  /* read or write, where the platform tells */
+    int signo;               /* SIGSEGV or SIGBUS */
+} gcp_trap;
+
+/* Installs the SIGSEGV and SIGBUS handlers, remembering the ones installed
+ * before (which keep receiving every fault that is not a trap).  Idempotent
+ * and thread-safe: only the first successful call installs.  Hosts that
+ * install their own handlers afterwards must chain to gcpool's themselves.
+ * GCP_ESYS (errno kept) if sigaction fails; nothing is left installed. */
+GCP_API gcp_status gcp_trap_install(void);
+/* True once gcp_trap_install has succeeded. */
+GCP_API bool gcp_trap_installed(void);
+/* Gives the calling thread an alternate signal stack if it has none of at
+ * least GCP_TRAP_MIN_ALTSTACK bytes (guarded calls do this on first use).
+ * Idempotent.  GCP_ESYS (errno kept) if the stack cannot be mapped or set;
+ * GCP_ENOMEM if the per-thread cleanup cannot be registered. */
+GCP_API gcp_status gcp_trap_thread_init(void);
+
+/* Calls fn(arg) and returns its status, unless a trap happens inside it:
+ * then fn is abandoned at the faulting instruction (no cleanup of its own
+ * runs, so it must not hold locks or own resources the host cannot
+ * recover), the signal mask is restored to what it was at the fault, and
+ * the call returns GCP_ETRAP with *trap_out filled in (trap_out may be
+ * NULL).  trap_out is untouched when no trap happens.  heap may be NULL; it
+ * documents the heap fn uses and is not required to match the trap's heap.
+ * Guarded calls nest: a trap unwinds to the innermost one, which returns
+ * to its caller normally.  fn must leave by returning or by a trap, never
+ * by longjmp past this call.  After a trap the heap stays usable; it can be
+ * released and its slot reused as usual.
+ * GCP_ESTATE if gcp_trap_install has not succeeded; GCP_EINVAL if fn is
+ * NULL; errors of gcp_trap_thread_init on a thread's first call. */
+GCP_API gcp_status gcp_guarded_call(gcp_heap *heap, gcp_status (*fn)(void *arg), void *arg,
+                                    gcp_trap *trap_out);
+
+/* Compiled-code-style access: load or store a value (native byte order) at
+ * base + ref + offset, with no bounds check (memcpy: any alignment).
+ *
+ * The promise: on a pool (or on-demand heap) with implicit bounds
+ * (gcp_pool_stats.implicit_bounds: reservation_bytes >= 4 GiB), inside a
+ * guarded call, for every 32-bit ref and every offset with offset + width
+ * <= guard_bytes, the access either succeeds inside [base, base + bound) or
+ * traps; it never touches another slot or host memory.  Outside a guarded
+ * call a fault reaches the previous handler (by default the process dies).
+ *
+ * Without implicit bounds (smaller reservations) the promise does not hold
+ * and these unchecked helpers must not be used on guest-controlled refs:
+ * use the _checked variants below, which compare against the current bound
+ * and return GCP_EBOUNDS instead of accessing. */
+#define GCP__ACCESS_AT(base, ref, offset) ((base) + (uintptr_t)(ref) + (uintptr_t)(offset))
+#define GCP__DEFINE_ACCESS(bits)                                                           \
+    static inline uint##bits##_t gcp_load##bits(const uint8_t *base, gcp_ref ref,          \
+                                                uint32_t offset)                           \
+    {                                                                                      \
+        uint##bits##_t v;                                                                  \
+        memcpy(&v, GCP__ACCESS_AT(base, ref, offset), sizeof v);                           \
+        return v;                                                                          \
+    }                                                                                      \
+    static inline void gcp_store##bits(uint8_t *base, gcp_ref ref, uint32_t offset,        \
+                                       uint##bits##_t v)                                   \
+    {                                                                                      \
+        memcpy(GCP__ACCESS_AT(base, ref, offset), &v, sizeof v);                           \
+    }                                                                                      \
+    static inline gcp_status gcp_load##bits##_checked(const uint8_t *base, size_t bound,   \
+                                                      gcp_ref ref, uint32_t offset,        \
+                                                      uint##bits##_t *out)                 \
+    {                                                                                      \
+        if ((uint64_t)ref + offset + sizeof *out > (uint64_t)bound)                        \
+            return GCP_EBOUNDS;                                                            \
+        *out = gcp_load##bits(base, ref, offset);                                          \
+        return GCP_OK;                                                                     \
+    }                                                                                      \
+    static inline gcp_status gcp_store##bits##_checked(uint8_t *base, size_t bound,        \
+                                                       gcp_ref ref, uint32_t offset,       \
+                                                       uint##bits##_t v)                   \
+    {                                                                                      \
+        if ((uint64_t)ref + offset + sizeof v > (uint64_t)bound)                           \
+            return GCP_EBOUNDS;                                                            \
+        gcp_store##bits(base, ref, offset, v);                                             \
+        return GCP_OK;                                                                     \
+    }
+GCP__DEFINE_ACCESS(8)
+GCP__DEFINE_ACCESS(16)
+GCP__DEFINE_ACCESS(32)
+GCP__DEFINE_ACCESS(64)
+#undef GCP__DEFINE_ACCESS
+/* gcp_load8/16/32/64(base, ref, offset), gcp_store8/16/32/64(base, ref,
+ * offset, v): unchecked, as promised above.  gcp_loadN_checked(base, bound,
+ * ref, offset, &out) and gcp_storeN_checked(base, bound, ref, offset, v):
+ * GCP_OK, or GCP_EBOUNDS (nothing accessed) when ref + offset + width >
+ * bound; bound is gcp_heap_bound() at the time of the access. */
 
 /* ------------------------------------------------------------------------
  * Host-data table (externref payloads)

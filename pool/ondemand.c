@@ -7,6 +7,7 @@
 #include "lib/heap.h"
 #include "lib/types.h"
 #include "pool/slot.h"
+#include "pool/trap.h"
 #include "pool/vm.h"
 
 typedef struct ondemand {
@@ -14,6 +15,7 @@ typedef struct ondemand {
     gcp_layout layout;
     uint8_t *region;
     size_t region_size;
+    uint32_t trap_id;      /* entry in the trap region registry */
 } ondemand;
 
 gcp_status gcp_heap_new_ondemand(const gcp_pool_config *cfg, gcp_heap **out)
@@ -46,6 +48,11 @@ gcp_status gcp_heap_new_ondemand(const gcp_pool_config *cfg, gcp_heap **out)
     st = gcp__slot_prepare(&od->slot);
     if (st != GCP_OK)
         goto fail_heap;
+    /* Trap handling: make the mapping known to the fault handler. */
+    st = gcp__trap_register(od->region, od->region_size, layout.guard, layout.stride,
+                            &od->slot, 1, &od->trap_id);
+    if (st != GCP_OK)
+        goto fail_heap;
     gcp__types_retain(cfg->types);
     gcp__heap_reset(od->slot.heap);
     *out = od->slot.heap;
@@ -73,6 +80,7 @@ gcp_status gcp_heap_free_ondemand(gcp_heap *heap)
     if (heap->pooled)
         return GCP_EFOREIGN;
     ondemand *od = heap->mem.owner;
+    gcp__trap_unregister(od->trap_id);
     gcp_types *types = heap->types;
     gcp__heap_destroy(heap);
     gcp__vm_unreserve(od->region, od->region_size);

@@ -23,6 +23,7 @@
 #include "lib/heap.h"
 #include "lib/types.h"
 #include "pool/slot.h"
+#include "pool/trap.h"
 #include "pool/vm.h"
 
 #define MAX_SHARDS 16
@@ -51,6 +52,7 @@ struct gcp_pool {
     alignas(64) stack_head decommit;
     _Atomic uint32_t decommit_len;
     _Atomic uint64_t exhaustions, bytes_decommitted, decommit_batches, decommit_calls;
+    uint32_t trap_id;         /* entry in the trap region registry */
 };
 
 gcp_pool_config gcp_pool_config_default(void)
@@ -199,6 +201,11 @@ gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
     /* Cold stack in index order: slot 0 on top. */
     for (uint32_t i = cfg->num_slots; i-- > 0;)
         stack_push(p, &p->cold, i);
+    /* Trap handling: make the region known to the fault handler. */
+    st = gcp__trap_register(p->region, p->region_size, layout.guard, layout.stride,
+                            p->slots, cfg->num_slots, &p->trap_id);
+    if (st != GCP_OK)
+        goto fail_heaps;
     gcp__types_retain(cfg->types);
     *out = p;
     return GCP_OK;
@@ -235,6 +242,7 @@ gcp_status gcp_pool_free(gcp_pool *pool)
         return GCP_OK;
     if (slots_in_use(pool) != 0)
         return GCP_EBUSY;
+    gcp__trap_unregister(pool->trap_id);
     /* Nothing else may use the pool now; queued slots need no give-back
      * since the whole reservation is about to be unmapped. */
     destroy_slots(pool, pool->cfg.num_slots);
