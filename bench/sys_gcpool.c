@@ -42,7 +42,7 @@ static const char *coll_name(int c)
     }
 }
 
-/* A pool for the cell: enough slots for every thread to hold two stores. */
+/* A pool for the cell, shared by its threads. */
 static int gp_setup_budget(const bcell *c, uint32_t budget, void **shared, char *why,
                            size_t why_len)
 {
@@ -63,8 +63,11 @@ static int gp_setup_budget(const bcell *c, uint32_t budget, void **shared, char 
         free(sh);
         return gcpb_fail(why, why_len, BR_SKIP, "registering types: %s", gcp_strerror(st));
     }
+    /* The default configuration but for the collector, the maximum heap and
+     * the step budget, with at least two slots per thread. */
     gcp_pool_config cfg = gcp_pool_config_default();
-    cfg.num_slots = 2 * c->threads + 2;
+    if (cfg.num_slots < 2 * c->threads + 2)
+        cfg.num_slots = 2 * c->threads + 2;
     if (c->max_heap)
         cfg.max_heap_bytes = c->max_heap;
     cfg.collector = (gcp_collector)c->collector;
