@@ -404,7 +404,6 @@ int main(int argc, char **argv)
     }
     if (a.reps_given)
         gcpb_opts.reps = a.reps;
-    gcpb_opts.quick = a.quick;
     gcpb_opts.progress = !a.quick;
 
     if (a.plot && !have_gnuplot()) {

@@ -84,7 +84,6 @@ typedef struct bsys {
 typedef struct bopts {
     double rep_ns;       /* target duration of one repetition */
     unsigned reps;
-    bool quick;
     bool progress;       /* progress lines on stderr */
 } bopts;
 

@@ -10,7 +10,7 @@
 
 #include "bench/bench.h"
 
-bopts gcpb_opts = {.rep_ns = 150e6, .reps = 5, .quick = false, .progress = false};
+bopts gcpb_opts = {.rep_ns = 150e6, .reps = 5, .progress = false};
 
 static atomic_uint_fast64_t checksum;
 

@@ -195,8 +195,9 @@ static int dirty_store(gp_ts *t, bctx *x)
     if (st != GCP_OK)
         return api_fail(x, "gcp_store_new", st);
     gcp_heap *h = gcp_store_heap(s);
+    /* One array per MiB, header and length included. */
     const uint32_t len = (uint32_t)(GCPB_MIB - 64);
-    for (int i = 0; i < 16; i++) {
+    for (uint64_t i = 0; i < GCPB_DIRTY_BYTES / GCPB_MIB; i++) {
         gcp_ref a;
         if ((st = gcp_heap_alloc_array(h, t->sh->t_bytes, len, &a)) != GCP_OK) {
             gcp_store_free(s);
