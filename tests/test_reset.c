@@ -7,21 +7,6 @@
 #include "lib/heap.h"
 #include "testutil.h"
 
-/* Writes a canary into every byte reachable through the base pointer. */
-static void canary(gcp_heap *h, uint8_t v)
-{
-    memset(gcp_heap_base(h), v, gcp_heap_bound(h));
-}
-
-static void assert_zero(gcp_heap *h)
-{
-    const uint8_t *b = gcp_heap_base(h);
-    size_t n = gcp_heap_bound(h);
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            ck_abort_msg("byte %zu of %zu reads %#x from the previous holder", i, n, b[i]);
-}
-
 START_TEST(canary_never_leaks_across_sizes)
 {
     /* Holders that dirty ever larger and smaller parts of the heap,
@@ -33,17 +18,17 @@ START_TEST(canary_never_leaks_across_sizes)
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         gcp_heap *h;
         ck_assert_ok(gcp_pool_acquire(p, &h));
-        assert_zero(h);
+        assert_heap_zero(h);
         ck_assert_ok(h->mem.grow(&h->mem, sizes[i]));
-        canary(h, (uint8_t)(0xA0 + i));
+        fill_heap(h, (uint8_t)(0xA0 + i));
         ck_assert_ok(gcp_pool_release(p, h));
     }
     gcp_heap *h;
     ck_assert_ok(gcp_pool_acquire(p, &h));
-    assert_zero(h);
+    assert_heap_zero(h);
     /* And whatever it grows into. */
     ck_assert_ok(h->mem.grow(&h->mem, gcp_heap_max(h)));
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_free(p));
 }
@@ -83,7 +68,7 @@ START_TEST(warm_slots_are_bounded)
     ck_assert_ok(gcp_pool_new(&c, &p));
     for (int i = 0; i < 6; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h[i]));
-        canary(h[i], 0x77);
+        fill_heap(h[i], 0x77);
     }
     ck_assert_ok(gcp_pool_stats_get(p, &st));
     ck_assert_uint_eq(st.resident_bytes, 6 * 4 * KIB);
@@ -101,7 +86,7 @@ START_TEST(warm_slots_are_bounded)
     ck_assert_uint_ge(st.decommit_batches, 1);
     for (int i = 0; i < 6; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h[i]));
-        assert_zero(h[i]);
+        assert_heap_zero(h[i]);
     }
     for (int i = 0; i < 6; i++)
         ck_assert_ok(gcp_pool_release(p, h[i]));
@@ -119,7 +104,7 @@ START_TEST(decommit_queue_gives_back_in_batches)
     for (int i = 0; i < 10; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h[i]));
         ck_assert_ok(h[i]->mem.grow(&h[i]->mem, 1 * MIB));
-        canary(h[i], 0x5C);
+        fill_heap(h[i], 0x5C);
     }
     ck_assert_ok(gcp_pool_stats_get(p, &st));
     ck_assert_uint_eq(st.resident_bytes, 10 * MIB);
@@ -138,7 +123,7 @@ START_TEST(decommit_queue_gives_back_in_batches)
     for (int i = 0; i < 10; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h[i]));
         ck_assert_ok(h[i]->mem.grow(&h[i]->mem, 1 * MIB));
-        assert_zero(h[i]);
+        assert_heap_zero(h[i]);
     }
     for (int i = 0; i < 10; i++)
         ck_assert_ok(gcp_pool_release(p, h[i]));
@@ -154,7 +139,7 @@ START_TEST(bound_shrinks_after_a_run_of_small_holders)
     ck_assert_ok(gcp_pool_new(&c, &p));
     ck_assert_ok(gcp_pool_acquire(p, &h));
     ck_assert_ok(h->mem.grow(&h->mem, 128 * KIB));
-    canary(h, 1);
+    fill_heap(h, 1);
     ck_assert_ok(gcp_pool_release(p, h));
     /* The bound is kept while holders might still need it... */
     ck_assert_ok(gcp_pool_acquire(p, &h));
@@ -165,7 +150,7 @@ START_TEST(bound_shrinks_after_a_run_of_small_holders)
     size_t hw = gcp__heap_high_water(h);
     for (int i = 0; i < 10; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h));
-        assert_zero(h);
+        assert_heap_zero(h);
         ck_assert_ok(gcp_pool_release(p, h));
     }
     ck_assert_ok(gcp_pool_acquire(p, &h));
@@ -173,9 +158,9 @@ START_TEST(bound_shrinks_after_a_run_of_small_holders)
         ck_assert_uint_lt(gcp_heap_bound(h), 128 * KIB);
     else
         ck_assert_uint_eq(gcp_heap_bound(h), 128 * KIB);
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(h->mem.grow(&h->mem, 128 * KIB));
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_free(p));
 }
@@ -202,12 +187,12 @@ START_TEST(huge_pages_grow_in_2mib_steps)
     ck_assert_uint_eq(gcp_heap_bound(h), 4 * MIB);      /* 2 MiB steps past 2 MiB */
     ck_assert_ok(h->mem.grow(&h->mem, 5 * MIB));
     ck_assert_uint_eq(gcp_heap_bound(h), 8 * MIB);
-    canary(h, 0xEF);
+    fill_heap(h, 0xEF);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_acquire(p, &h));
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(h->mem.grow(&h->mem, 16 * MIB));
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_free(p));
     gcp_heap *od;
@@ -251,7 +236,7 @@ static void *churn(void *v)
                 a->errors++;
                 break;
             }
-        canary(h, (uint8_t)(a->id + 1));
+        fill_heap(h, (uint8_t)(a->id + 1));
         if (gcp_pool_release(a->pool, h) != GCP_OK)
             a->errors++;
     }
