@@ -278,6 +278,78 @@ START_TEST(threaded_churn_keeps_slots_whole)
 }
 END_TEST
 
+/* Stores churned from several threads: each store's objects read back what
+ * it wrote, and every slot is whole afterwards. */
+typedef struct {
+    gcp_pool *pool;
+    uint32_t type;
+    int id;
+    int errors;
+} store_arg;
+
+static void *store_churn(void *v)
+{
+    store_arg *a = v;
+    for (int i = 0; i < CYCLES; i++) {
+        gcp_store *s;
+        gcp_status st = gcp_store_new(a->pool, &s);
+        if (st == GCP_EEXHAUSTED)
+            continue;
+        if (st != GCP_OK) {
+            a->errors++;
+            continue;
+        }
+        gcp_heap *h = gcp_store_heap(s);
+        gcp_ref r[16];
+        for (uint64_t k = 0; k < 16; k++) {
+            uint64_t val = (uint64_t)a->id << 32 | k;
+            if (gcp_heap_alloc_struct(h, a->type, &r[k]) != GCP_OK ||
+                gcp_struct_write(h, r[k], 0, &val, sizeof val) != GCP_OK)
+                a->errors++;
+        }
+        for (uint64_t k = 0; k < 16; k++) {
+            uint64_t val = 0;
+            if (gcp_struct_read(h, r[k], 0, &val, sizeof val) != GCP_OK ||
+                val != ((uint64_t)a->id << 32 | k))
+                a->errors++;
+        }
+        if (gcp_roots_count(gcp_store_roots(s)) != 0 || gcp_hostdata_count(gcp_store_hostdata(s)) != 0)
+            a->errors++;
+        if (gcp_store_free(s) != GCP_OK)
+            a->errors++;
+    }
+    return NULL;
+}
+
+START_TEST(threaded_store_churn)
+{
+    gcp_types *types;
+    uint32_t ty;
+    ck_assert_ok(gcp_types_new(&types));
+    ck_assert_ok(gcp_types_add_struct(types, 32, NULL, 0, &ty));
+    gcp_pool_config c = small_config(3);
+    c.types = types;
+    gcp_pool *p;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    gcp_types_release(types);
+    pthread_t t[THREADS];
+    store_arg a[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        a[i] = (store_arg){.pool = p, .type = ty, .id = i};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, store_churn, &a[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(a[i].errors, 0);
+    }
+    gcp_pool_stats st;
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_eq(st.slots_in_use, 0);
+    ck_assert_uint_eq(st.acquires, st.releases);
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reset");
@@ -294,6 +366,7 @@ int main(void)
     tc = tcase_create("threads");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, threaded_churn_keeps_slots_whole);
+    tcase_add_test(tc, threaded_store_churn);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
