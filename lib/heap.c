@@ -1,6 +1,7 @@
 /* Heap objects: creation, reset, the accessors for compiled code, no-GC
  * scopes and the panic handler. */
 #include "lib/heap.h"
+#include "lib/store.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -70,6 +71,7 @@ void gcp__heap_destroy(gcp_heap *heap)
     if (!heap)
         return;
     gcp__heap_abort_gc(heap);
+    gcp__store_drop_spare(heap);
     heap->ops->destroy(heap);
     gcp__free(heap);
 }

@@ -24,6 +24,10 @@ struct gcp_heap {
     bool collected_since_alloc;
     uint64_t collections;                 /* completed since the last reset */
     void *cdata;                          /* collector state */
+    /* The store (with its host-data table and roots list) of the heap's
+     * last holder, kept for the next one so that store churn allocates
+     * no host memory.  Owned by the heap; see lib/store.c. */
+    struct gcp_store *spare_store;
     gcp_collection gc;                    /* the heap's collection object */
 };
 

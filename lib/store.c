@@ -4,6 +4,7 @@
 #include "lib/heap.h"
 #include "lib/hostdata.h"
 #include "lib/object.h"
+#include "lib/store.h"
 
 struct gcp_store {
     gcp_heap *heap;
@@ -12,10 +13,35 @@ struct gcp_store {
     gcp_roots *roots;
 };
 
-/* Builds the store around an acquired heap; on failure gives the heap back. */
+static void free_parts(gcp_store *s)
+{
+    gcp_hostdata_free(s->table);
+    gcp_roots_free(s->roots);
+    gcp__free(s);
+}
+
+void gcp__store_drop_spare(gcp_heap *heap)
+{
+    if (heap->spare_store) {
+        free_parts(heap->spare_store);
+        heap->spare_store = NULL;
+    }
+}
+
+/* Builds the store around an acquired heap; on failure gives the heap back.
+ * A pooled heap's previous store is reused when there is one: its table
+ * and roots list are empty (and their storage kept). */
 static gcp_status make_store(gcp_pool *pool, gcp_heap *heap, gcp_store **out)
 {
-    gcp_store *s = gcp__calloc(1, sizeof *s);
+    gcp_store *s = heap->spare_store;
+    if (s) {
+        heap->spare_store = NULL;
+        s->heap = heap;
+        s->pool = pool;
+        *out = s;
+        return GCP_OK;
+    }
+    s = gcp__calloc(1, sizeof *s);
     gcp_status st = s ? gcp_hostdata_new(&s->table) : GCP_ENOMEM;
     if (st == GCP_OK)
         st = gcp_roots_new(&s->roots);
@@ -64,12 +90,19 @@ gcp_status gcp_store_free(gcp_store *store)
         return GCP_OK;
     /* Host data first, whatever state the heap is in (poisoned or not):
      * every finalizer runs exactly once, here. */
-    gcp_hostdata_free(store->table);
-    gcp_roots_free(store->roots);
-    gcp_status st = store->pool ? gcp_pool_release(store->pool, store->heap)
-                                : gcp_heap_free_ondemand(store->heap);
-    gcp__free(store);
-    return st;
+    gcp_hostdata_clear(store->table);
+    gcp_roots_clear(store->roots);
+    gcp_heap *heap = store->heap;
+    if (!store->pool) {
+        free_parts(store);
+        return gcp_heap_free_ondemand(heap);
+    }
+    /* The emptied store stays with the heap for its next holder.  It is
+     * handed over before the release: once released, the heap belongs to
+     * whoever acquires it next. */
+    gcp__store_drop_spare(heap);
+    heap->spare_store = store;
+    return gcp_pool_release(store->pool, heap);
 }
 
 gcp_heap *gcp_store_heap(gcp_store *store) { return store ? store->heap : NULL; }

@@ -315,20 +315,6 @@ START_TEST(double_and_foreign_release)
 }
 END_TEST
 
-static void fill(gcp_heap *h, uint8_t v)
-{
-    memset(gcp_heap_base(h), v, gcp_heap_bound(h));
-}
-
-static void assert_zero(gcp_heap *h)
-{
-    const uint8_t *b = gcp_heap_base(h);
-    size_t n = gcp_heap_bound(h);
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            ck_abort_msg("byte %zu of %zu reads %u after reset", i, n, b[i]);
-}
-
 START_TEST(reuse_reads_zero)
 {
     gcp_pool_config c = small_config(1);
@@ -336,11 +322,11 @@ START_TEST(reuse_reads_zero)
     gcp_heap *h, *h2;
     ck_assert_ok(gcp_pool_new(&c, &p));
     ck_assert_ok(gcp_pool_acquire(p, &h));
-    fill(h, 0xCD);
+    fill_heap(h, 0xCD);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_acquire(p, &h2));
     ck_assert_ptr_eq(h, h2);
-    assert_zero(h2);
+    assert_heap_zero(h2);
     ck_assert_ok(gcp_pool_release(p, h2));
     ck_assert_ok(gcp_pool_free(p));
 }
@@ -360,12 +346,12 @@ START_TEST(reuse_after_growth_reads_zero)
         ck_assert_ok(gcp_pool_stats_get(p, &st));
         ck_assert_uint_eq(st.bytes_decommitted, (uint64_t)round * (1 * MIB - 256 * KIB));
         ck_assert_uint_eq(st.decommit_queued, 0);
-        assert_zero(h);
+        assert_heap_zero(h);
         /* Grow to the maximum, past keep_resident, and dirty everything. */
         ck_assert_ok(h->mem.grow(&h->mem, gcp_heap_max(h)));
         ck_assert_uint_eq(gcp_heap_bound(h), gcp_heap_max(h));
         ck_assert_status(h->mem.grow(&h->mem, gcp_heap_max(h) + 1), GCP_ELIMIT);
-        fill(h, (uint8_t)(0x11 * (round + 1)));
+        fill_heap(h, (uint8_t)(0x11 * (round + 1)));
         ck_assert_ok(gcp_pool_release(p, h));
         ck_assert_ok(gcp_pool_stats_get(p, &st));
         ck_assert_uint_eq(st.decommit_queued, 1);
@@ -379,10 +365,10 @@ START_TEST(reuse_after_growth_reads_zero)
     ck_assert_uint_eq(st.resident_bytes, 0);
     ck_assert_ok(gcp_pool_acquire(p, &h));
     ck_assert_uint_eq(gcp_heap_bound(h), 4 * KIB);
-    assert_zero(h);
+    assert_heap_zero(h);
     /* Memory past the kept bound comes back zero when the heap grows again. */
     ck_assert_ok(h->mem.grow(&h->mem, gcp_heap_max(h)));
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_trim(p));
     ck_assert_status(gcp_pool_trim(NULL), GCP_EINVAL);
@@ -396,10 +382,10 @@ START_TEST(ondemand_heap_works)
     gcp_heap *h;
     ck_assert_ok(gcp_heap_new_ondemand(&c, &h));
     ck_assert_uint_eq(gcp_heap_bound(h), 4 * KIB);
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(h->mem.grow(&h->mem, 100 * KIB));
     ck_assert_uint_ge(gcp_heap_bound(h), 100 * KIB);
-    fill(h, 3);
+    fill_heap(h, 3);
     ck_assert_ok(gcp_heap_free_ondemand(h));
     ck_assert_status(gcp_heap_new_ondemand(&c, NULL), GCP_EINVAL);
 }

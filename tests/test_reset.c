@@ -7,21 +7,6 @@
 #include "lib/heap.h"
 #include "testutil.h"
 
-/* Writes a canary into every byte reachable through the base pointer. */
-static void canary(gcp_heap *h, uint8_t v)
-{
-    memset(gcp_heap_base(h), v, gcp_heap_bound(h));
-}
-
-static void assert_zero(gcp_heap *h)
-{
-    const uint8_t *b = gcp_heap_base(h);
-    size_t n = gcp_heap_bound(h);
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            ck_abort_msg("byte %zu of %zu reads %#x from the previous holder", i, n, b[i]);
-}
-
 START_TEST(canary_never_leaks_across_sizes)
 {
     /* Holders that dirty ever larger and smaller parts of the heap,
@@ -33,17 +18,17 @@ START_TEST(canary_never_leaks_across_sizes)
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         gcp_heap *h;
         ck_assert_ok(gcp_pool_acquire(p, &h));
-        assert_zero(h);
+        assert_heap_zero(h);
         ck_assert_ok(h->mem.grow(&h->mem, sizes[i]));
-        canary(h, (uint8_t)(0xA0 + i));
+        fill_heap(h, (uint8_t)(0xA0 + i));
         ck_assert_ok(gcp_pool_release(p, h));
     }
     gcp_heap *h;
     ck_assert_ok(gcp_pool_acquire(p, &h));
-    assert_zero(h);
+    assert_heap_zero(h);
     /* And whatever it grows into. */
     ck_assert_ok(h->mem.grow(&h->mem, gcp_heap_max(h)));
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_free(p));
 }
@@ -83,7 +68,7 @@ START_TEST(warm_slots_are_bounded)
     ck_assert_ok(gcp_pool_new(&c, &p));
     for (int i = 0; i < 6; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h[i]));
-        canary(h[i], 0x77);
+        fill_heap(h[i], 0x77);
     }
     ck_assert_ok(gcp_pool_stats_get(p, &st));
     ck_assert_uint_eq(st.resident_bytes, 6 * 4 * KIB);
@@ -101,7 +86,7 @@ START_TEST(warm_slots_are_bounded)
     ck_assert_uint_ge(st.decommit_batches, 1);
     for (int i = 0; i < 6; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h[i]));
-        assert_zero(h[i]);
+        assert_heap_zero(h[i]);
     }
     for (int i = 0; i < 6; i++)
         ck_assert_ok(gcp_pool_release(p, h[i]));
@@ -119,7 +104,7 @@ START_TEST(decommit_queue_gives_back_in_batches)
     for (int i = 0; i < 10; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h[i]));
         ck_assert_ok(h[i]->mem.grow(&h[i]->mem, 1 * MIB));
-        canary(h[i], 0x5C);
+        fill_heap(h[i], 0x5C);
     }
     ck_assert_ok(gcp_pool_stats_get(p, &st));
     ck_assert_uint_eq(st.resident_bytes, 10 * MIB);
@@ -138,7 +123,7 @@ START_TEST(decommit_queue_gives_back_in_batches)
     for (int i = 0; i < 10; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h[i]));
         ck_assert_ok(h[i]->mem.grow(&h[i]->mem, 1 * MIB));
-        assert_zero(h[i]);
+        assert_heap_zero(h[i]);
     }
     for (int i = 0; i < 10; i++)
         ck_assert_ok(gcp_pool_release(p, h[i]));
@@ -154,7 +139,7 @@ START_TEST(bound_shrinks_after_a_run_of_small_holders)
     ck_assert_ok(gcp_pool_new(&c, &p));
     ck_assert_ok(gcp_pool_acquire(p, &h));
     ck_assert_ok(h->mem.grow(&h->mem, 128 * KIB));
-    canary(h, 1);
+    fill_heap(h, 1);
     ck_assert_ok(gcp_pool_release(p, h));
     /* The bound is kept while holders might still need it... */
     ck_assert_ok(gcp_pool_acquire(p, &h));
@@ -165,7 +150,7 @@ START_TEST(bound_shrinks_after_a_run_of_small_holders)
     size_t hw = gcp__heap_high_water(h);
     for (int i = 0; i < 10; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h));
-        assert_zero(h);
+        assert_heap_zero(h);
         ck_assert_ok(gcp_pool_release(p, h));
     }
     ck_assert_ok(gcp_pool_acquire(p, &h));
@@ -173,9 +158,9 @@ START_TEST(bound_shrinks_after_a_run_of_small_holders)
         ck_assert_uint_lt(gcp_heap_bound(h), 128 * KIB);
     else
         ck_assert_uint_eq(gcp_heap_bound(h), 128 * KIB);
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(h->mem.grow(&h->mem, 128 * KIB));
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_free(p));
 }
@@ -202,12 +187,12 @@ START_TEST(huge_pages_grow_in_2mib_steps)
     ck_assert_uint_eq(gcp_heap_bound(h), 4 * MIB);      /* 2 MiB steps past 2 MiB */
     ck_assert_ok(h->mem.grow(&h->mem, 5 * MIB));
     ck_assert_uint_eq(gcp_heap_bound(h), 8 * MIB);
-    canary(h, 0xEF);
+    fill_heap(h, 0xEF);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_acquire(p, &h));
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(h->mem.grow(&h->mem, 16 * MIB));
-    assert_zero(h);
+    assert_heap_zero(h);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_free(p));
     gcp_heap *od;
@@ -251,7 +236,7 @@ static void *churn(void *v)
                 a->errors++;
                 break;
             }
-        canary(h, (uint8_t)(a->id + 1));
+        fill_heap(h, (uint8_t)(a->id + 1));
         if (gcp_pool_release(a->pool, h) != GCP_OK)
             a->errors++;
     }
@@ -293,6 +278,78 @@ START_TEST(threaded_churn_keeps_slots_whole)
 }
 END_TEST
 
+/* Stores churned from several threads: each store's objects read back what
+ * it wrote, and every slot is whole afterwards. */
+typedef struct {
+    gcp_pool *pool;
+    uint32_t type;
+    int id;
+    int errors;
+} store_arg;
+
+static void *store_churn(void *v)
+{
+    store_arg *a = v;
+    for (int i = 0; i < CYCLES; i++) {
+        gcp_store *s;
+        gcp_status st = gcp_store_new(a->pool, &s);
+        if (st == GCP_EEXHAUSTED)
+            continue;
+        if (st != GCP_OK) {
+            a->errors++;
+            continue;
+        }
+        gcp_heap *h = gcp_store_heap(s);
+        gcp_ref r[16];
+        for (uint64_t k = 0; k < 16; k++) {
+            uint64_t val = (uint64_t)a->id << 32 | k;
+            if (gcp_heap_alloc_struct(h, a->type, &r[k]) != GCP_OK ||
+                gcp_struct_write(h, r[k], 0, &val, sizeof val) != GCP_OK)
+                a->errors++;
+        }
+        for (uint64_t k = 0; k < 16; k++) {
+            uint64_t val = 0;
+            if (gcp_struct_read(h, r[k], 0, &val, sizeof val) != GCP_OK ||
+                val != ((uint64_t)a->id << 32 | k))
+                a->errors++;
+        }
+        if (gcp_roots_count(gcp_store_roots(s)) != 0 || gcp_hostdata_count(gcp_store_hostdata(s)) != 0)
+            a->errors++;
+        if (gcp_store_free(s) != GCP_OK)
+            a->errors++;
+    }
+    return NULL;
+}
+
+START_TEST(threaded_store_churn)
+{
+    gcp_types *types;
+    uint32_t ty;
+    ck_assert_ok(gcp_types_new(&types));
+    ck_assert_ok(gcp_types_add_struct(types, 32, NULL, 0, &ty));
+    gcp_pool_config c = small_config(3);
+    c.types = types;
+    gcp_pool *p;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    gcp_types_release(types);
+    pthread_t t[THREADS];
+    store_arg a[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        a[i] = (store_arg){.pool = p, .type = ty, .id = i};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, store_churn, &a[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(a[i].errors, 0);
+    }
+    gcp_pool_stats st;
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_eq(st.slots_in_use, 0);
+    ck_assert_uint_eq(st.acquires, st.releases);
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reset");
@@ -309,6 +366,7 @@ int main(void)
     tc = tcase_create("threads");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, threaded_churn_keeps_slots_whole);
+    tcase_add_test(tc, threaded_store_churn);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -174,6 +174,38 @@ START_TEST(slot_reused_reads_zero)
 }
 END_TEST
 
+START_TEST(next_store_starts_empty)
+{
+    /* The next store of a slot reuses the previous store's table and roots
+     * storage, but nothing of their contents: old ids are stale, no roots. */
+    gcp_store *s;
+    gcp_ref r;
+    uint32_t old_id;
+    ck_assert_ok(gcp_store_new(pool, &s));
+    ck_assert_ok(gcp_store_alloc_externref(s, &fin_count[2], count_fin, &r));
+    ck_assert_ok(gcp_heap_externref_host_data(gcp_store_heap(s), r, &old_id));
+    for (int i = 0; i < 40; i++)
+        ck_assert_ok(gcp_roots_add(gcp_store_roots(s), &r));
+    size_t cap = gcp_roots_capacity(gcp_store_roots(s));
+    ck_assert_ok(gcp_store_free(s));
+    ck_assert_int_eq(fin_count[2], 1);
+
+    ck_assert_ok(gcp_store_new(pool, &s));
+    gcp_hostdata *t = gcp_store_hostdata(s);
+    ck_assert_uint_eq(gcp_hostdata_count(t), 0);
+    ck_assert_uint_eq(gcp_roots_count(gcp_store_roots(s)), 0);
+    ck_assert_uint_eq(gcp_roots_capacity(gcp_store_roots(s)), cap);
+    void *p;
+    ck_assert_status(gcp_hostdata_get(t, old_id, &p), GCP_ESTALE);
+    uint32_t id;
+    ck_assert_ok(gcp_hostdata_insert(t, &fin_count[3], count_fin, &id));
+    ck_assert_uint_ne(id, old_id);
+    ck_assert_ok(gcp_store_free(s));
+    ck_assert_int_eq(fin_count[2], 1);
+    ck_assert_int_eq(fin_count[3], 1);
+}
+END_TEST
+
 START_TEST(many_store_cycles)
 {
     for (int i = 0; i < 200; i++) {
@@ -197,6 +229,7 @@ int main(void)
     tcase_add_test(tc, poisoned_store_still_finalizes);
     tcase_add_test(tc, failed_externref_alloc_keeps_ownership);
     tcase_add_test(tc, slot_reused_reads_zero);
+    tcase_add_test(tc, next_store_starts_empty);
     tcase_add_test(tc, many_store_cycles);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gcpool.h"
 
@@ -32,6 +33,22 @@ static inline gcp_pool_config small_config(uint32_t slots)
     } while (0)
 
 #define ck_assert_ok(expr) ck_assert_status(expr, GCP_OK)
+
+/* Writes v into every byte reachable through the heap's base pointer. */
+static inline void fill_heap(gcp_heap *h, uint8_t v)
+{
+    memset(gcp_heap_base(h), v, gcp_heap_bound(h));
+}
+
+/* Fails the test unless every accessible byte of the heap reads zero. */
+static inline void assert_heap_zero(gcp_heap *h)
+{
+    const uint8_t *b = gcp_heap_base(h);
+    size_t n = gcp_heap_bound(h);
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != 0)
+            ck_abort_msg("byte %zu of %zu reads %#x left by a previous holder", i, n, b[i]);
+}
 
 /* Runs a suite and returns the process exit status. */
 static inline int run_suite(Suite *s)
