@@ -56,6 +56,10 @@ typedef struct bcell {
     double ns_median, ns_min, ns_max;   /* per cycle (per step for BW_GC_STEP) */
     double cycles_per_sec;              /* aggregate over threads */
     double aux;                         /* steps per collection (BW_GC_STEP) */
+    /* runner state */
+    uint64_t batch;                     /* cycles per thread in one sample */
+    double *samples;                    /* ns per cycle, one per round */
+    unsigned nsamples;
 } bcell;
 
 /* What a cycle hands back to the runner. */
@@ -107,8 +111,12 @@ static inline void gcpb_fill(uint64_t w[4], uint64_t i)
 int gcpb_fail(char *why, size_t why_len, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Measures c with the runner (threads, warm-up, repetitions). */
-void gcpb_run_cell(bcell *c);
+/* Called before each cell's sample of each round. */
+typedef void (*gcpb_progress_fn)(unsigned round, size_t index, const bcell *c);
+/* Measures cells[0..n) in gcpb_opts.reps rounds, one sample of every cell
+ * per round (set-up, threads, warm-up, one timed batch, tear-down); fills
+ * each cell's status and figures. */
+void gcpb_run_cells(bcell *cells, size_t n, gcpb_progress_fn progress);
 /* Checksum of everything read back by every cell (printed at the end). */
 uint64_t gcpb_total_checksum(void);
 void gcpb_add_checksum(uint64_t v);

@@ -136,56 +136,44 @@ static double run_batch(runner *r, uint64_t n, double *timed)
     return (double)(t1 - t0);
 }
 
+/* One sample of the cell: the first time, a warm-up that doubles the batch
+ * until one batch lasts a quarter of a repetition, which also sets the
+ * batch size; later, a warm-up of a quarter batch.  Then one batch. */
 static void measure(runner *r)
 {
     bcell *c = r->cell;
     const bopts *o = &gcpb_opts;
-    /* Warm-up and calibration: double the batch until one batch takes a
-     * quarter of a repetition. */
-    uint64_t n = 1;
     double t;
-    for (;;) {
-        t = run_batch(r, n, NULL);
-        if (t < 0)
-            return;
-        if (t >= o->rep_ns / 4 || n >= (UINT64_C(1) << 40))
-            break;
-        n *= 2;
-    }
-    double per = t / (double)n;
-    uint64_t batch = (uint64_t)(o->rep_ns / (per > 1 ? per : 1));
-    if (batch < 1)
-        batch = 1;
-    double *v = calloc(o->reps, sizeof *v);
-    if (!v) {
-        c->status = gcpb_fail(c->note, sizeof c->note, BR_SKIP, "out of memory");
+    if (c->batch == 0) {
+        uint64_t n = 1;
+        for (;;) {
+            t = run_batch(r, n, NULL);
+            if (t < 0)
+                return;
+            if (t >= o->rep_ns / 4 || n >= (UINT64_C(1) << 40))
+                break;
+            n *= 2;
+        }
+        double per = t / (double)n;
+        c->batch = (uint64_t)(o->rep_ns / (per > 1 ? per : 1));
+        if (c->batch < 1)
+            c->batch = 1;
+    } else if (run_batch(r, c->batch / 4 ? c->batch / 4 : 1, NULL) < 0) {
         return;
     }
     /* A collection cell times the collection, not the set-up before it. */
     bool self_timed = c->workload == BW_GC_COLLECT;
-    for (unsigned i = 0; i < o->reps; i++) {
-        double timed;
-        t = run_batch(r, batch, &timed);
-        if (t < 0) {
-            free(v);
-            return;
-        }
-        v[i] = (self_timed ? timed : t) / (double)batch;
-    }
-    gcpb_summarise(v, o->reps, &c->ns_median, &c->ns_min, &c->ns_max);
-    c->cycles_per_sec = c->ns_median > 0 ? 1e9 * c->threads / c->ns_median : 0;
-    c->status = BR_OK;
-    free(v);
+    double timed;
+    t = run_batch(r, c->batch, &timed);
+    if (t < 0)
+        return;
+    c->samples[c->nsamples++] = (self_timed ? timed : t) / (double)c->batch;
 }
 
-void gcpb_run_cell(bcell *c)
+/* Sets the cell up (shared state, threads), takes one sample, tears it
+ * down.  A failure leaves c->status set. */
+static void sample_cell(bcell *c)
 {
-    c->status = BR_OK;
-    c->note[0] = 0;
-    if (c->sys->absent) {
-        c->status = gcpb_fail(c->note, sizeof c->note, BR_SKIP, "%s", c->sys->absent);
-        return;
-    }
     runner r = {.cell = c};
     /* Churn cycles read every object back; the collection workloads check
      * their own results. */
@@ -222,4 +210,42 @@ void gcpb_run_cell(bcell *c)
     pthread_barrier_destroy(&r.done);
     free(r.w);
     c->sys->teardown(r.shared);
+}
+
+void gcpb_run_cells(bcell *cells, size_t n, gcpb_progress_fn progress)
+{
+    const unsigned reps = gcpb_opts.reps;
+    for (size_t i = 0; i < n; i++) {
+        bcell *c = &cells[i];
+        c->status = BR_OK;
+        c->note[0] = 0;
+        c->batch = 0;
+        c->nsamples = 0;
+        if (c->sys->absent)
+            c->status = gcpb_fail(c->note, sizeof c->note, BR_SKIP, "%s", c->sys->absent);
+        else if (!(c->samples = calloc(reps, sizeof *c->samples)))
+            c->status = gcpb_fail(c->note, sizeof c->note, BR_SKIP, "out of memory");
+    }
+    /* Round r takes the r-th sample of every cell, so that a change in the
+     * machine's speed during the run touches every system alike. */
+    for (unsigned round = 0; round < reps; round++) {
+        for (size_t i = 0; i < n; i++) {
+            bcell *c = &cells[i];
+            if (progress)
+                progress(round, i, &cells[i]);
+            if (c->status == BR_OK)
+                sample_cell(c);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        bcell *c = &cells[i];
+        if (c->status == BR_OK && c->nsamples == reps) {
+            gcpb_summarise(c->samples, reps, &c->ns_median, &c->ns_min, &c->ns_max);
+            c->cycles_per_sec = c->ns_median > 0 ? 1e9 * c->threads / c->ns_median : 0;
+        } else if (c->status == BR_OK) {
+            c->status = gcpb_fail(c->note, sizeof c->note, BR_SKIP, "incomplete samples");
+        }
+        free(c->samples);
+        c->samples = NULL;
+    }
 }
