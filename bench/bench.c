@@ -68,6 +68,7 @@ static void usage(FILE *f)
 "  --reps N          measured repetitions per cell, median quoted (default 5)\n"
 "  --csv FILE        also write one CSV row per measured cell\n"
 "  --plot FILE       draw the churn figures (1 thread) to a PNG with gnuplot\n"
+"                    (the command in $GNUPLOT if set)\n"
 "  --quick           short repetitions: a smoke run of every path\n"
 "  --help            print this help and exit\n"
 "\n"
@@ -402,7 +403,9 @@ static void show_progress(unsigned round, size_t i, const bcell *c)
 
 static bool have_gnuplot(void)
 {
-    return system("gnuplot --version >/dev/null 2>&1") == 0;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s --version >/dev/null 2>&1", report_gnuplot());
+    return system(cmd) == 0;
 }
 
 int main(int argc, char **argv)
@@ -419,8 +422,8 @@ int main(int argc, char **argv)
     gcpb_opts.progress = !a.quick;
 
     if (a.plot && !have_gnuplot()) {
-        fprintf(stderr, "%s: --plot needs gnuplot, which was not found (Debian: gnuplot-nox)\n",
-                prog);
+        fprintf(stderr, "%s: --plot needs gnuplot, which was not found as '%s' "
+                "(Debian: gnuplot-nox)\n", prog, report_gnuplot());
         return 1;
     }
     FILE *csv = NULL;

@@ -388,6 +388,12 @@ void report_csv(FILE *f, const bcell *cells, size_t n)
 
 /* ------------------------------------------------------------------ plot */
 
+const char *report_gnuplot(void)
+{
+    const char *g = getenv("GNUPLOT");
+    return g && *g ? g : "gnuplot";
+}
+
 static bool plotted(const bcell *c)
 {
     return c->workload == BW_CHURN && c->threads == 1 && c->status == BR_OK;
@@ -400,7 +406,7 @@ static bool is_gcpool(const bcell *c)
 
 static int plot_with(const char *terminal, const char *png, const bcell *cells, size_t n)
 {
-    FILE *g = popen("gnuplot", "w");
+    FILE *g = popen(report_gnuplot(), "w");
     if (!g)
         return -1;
     fprintf(g, "set terminal %s size 1000,600 noenhanced\nset output '", terminal);

@@ -16,6 +16,8 @@ const char *report_collector_name(int collector);
 void report_header(FILE *f, unsigned threads, unsigned reps, double rep_ns);
 void report_tables(FILE *f, const bcell *cells, size_t n);
 void report_csv(FILE *f, const bcell *cells, size_t n);
+/* The gnuplot command: $GNUPLOT if set, else "gnuplot". */
+const char *report_gnuplot(void);
 /* Draws the 1-thread churn cells; 0, or -1 if gnuplot failed. */
 int report_plot(const char *png, const bcell *cells, size_t n);
 

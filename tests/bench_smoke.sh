@@ -72,6 +72,19 @@ grep -q '^churn,gcpool,null,16,2,' "$tmp/out.csv" || fail "no 2-thread gcpool ch
 grep -q '^checksum ' "$tmp/out" || fail "no checksum line"
 grep -q '^K = 16' "$tmp/out" || fail "no table"
 
+# The plot: a PNG when gnuplot is there; a clear error and exit 1 when the
+# gnuplot command does not exist.
+if gnuplot --version >/dev/null 2>&1; then
+    "$bench" --quick --k 16 --system memset-baseline --plot "$tmp/churn.png" >/dev/null 2>&1 ||
+        fail "--plot run failed"
+    [ "$(head -c 4 "$tmp/churn.png" | od -An -c | tr -d ' ')" = "211PNG" ] || fail "--plot wrote no PNG"
+fi
+GNUPLOT=/nonexistent/gnuplot "$bench" --quick --k 16 --plot "$tmp/none.png" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "--plot without gnuplot exited $rc, want 1"
+grep -q 'needs gnuplot' "$tmp/err" || fail "--plot without gnuplot gave no message"
+[ -e "$tmp/none.png" ] && fail "--plot without gnuplot wrote a file"
+
 if [ "$fails" -ne 0 ]; then
     echo "$fails failures"; exit 1
 fi
