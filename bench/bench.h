@@ -1,8 +1,9 @@
 /* gcpool-bench: shared definitions of the benchmark program.
  *
  * A run is planned as a list of cells (one workload, system, collector, K,
- * thread count and maximum heap each), every cell is measured by the runner
- * in run.c, and the results are printed as tables, CSV and a plot.  Each
+ * thread count and maximum heap each), the runner in run.c measures them in
+ * rounds (one sample of every cell per round), and the results are printed
+ * as tables, CSV and a plot.  Each
  * system (gcpool and its peers) is a table of functions, see bsys below. */
 #ifndef GCPB_BENCH_H
 #define GCPB_BENCH_H
@@ -19,7 +20,7 @@
  * out themselves (the baselines) use gcpool's 16-byte header in front. */
 #define GCPB_PAYLOAD 32u
 #define GCPB_OBJ_BYTES 48u
-/* The store that precedes the measured one in the "dirtied 16 MiB" row. */
+/* What the first store of each cycle of the "after 16 MiB" rows writes. */
 #define GCPB_DIRTY_BYTES (16 * GCPB_MIB)
 
 typedef enum bworkload {
@@ -74,11 +75,13 @@ typedef struct bsys {
     const char *name;
     /* NULL when built in; otherwise why the system is absent. */
     const char *absent;
-    /* Per cell, in the main thread: shared state (pool, arena...). */
+    /* For each sample of a cell (once per round), in the main thread:
+     * shared state (pool, arena...). */
     int (*setup)(const bcell *c, void **shared, char *why, size_t why_len);
     /* Per thread, in the worker thread that will run the cycles. */
     int (*thread_setup)(void *shared, const bcell *c, void **ts, char *why, size_t why_len);
-    /* One cycle; the expected checksum is gcpb_expected_sum(k). */
+    /* One cycle; in the churn workloads its checksum must equal
+     * gcpb_expected_sum(k). */
     int (*cycle)(void *ts, bctx *x);
     void (*thread_teardown)(void *ts);   /* ts may be NULL */
     void (*teardown)(void *shared);
