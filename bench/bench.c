@@ -125,8 +125,17 @@ static unsigned parse_count(const char *opt, const char *s, unsigned lo, unsigne
     return (unsigned)v;
 }
 
+/* A comma-separated list must not have empty items. */
+static bool list_has_empty(const char *s)
+{
+    size_t n = strlen(s);
+    return n == 0 || s[0] == ',' || s[n - 1] == ',' || strstr(s, ",,") != NULL;
+}
+
 static void parse_klist(args *a, const char *s)
 {
+    if (list_has_empty(s))
+        bad("--k: '%s' has an empty item", s);
     a->nk = 0;
     char *copy = strdup(s);
     if (!copy)
@@ -181,6 +190,8 @@ static bool in_list(const char *list, const char *name)
 
 static void parse_systems(const char *list)
 {
+    if (list_has_empty(list))
+        bad("--system: '%s' has an empty item", list);
     char *copy = strdup(list);
     if (!copy)
         bad("out of memory");

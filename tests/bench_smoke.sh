@@ -28,12 +28,16 @@ usage_error --workload nope
 usage_error --workload
 usage_error --k abc
 usage_error --k 16,,x
+usage_error --k 16,
+usage_error --k ''
 usage_error --k 0
 usage_error --k 16,-3
 usage_error --threads 0
 usage_error --threads 2x
 usage_error --reps 0
 usage_error --collector copying
+usage_error --system nosuch
+usage_error --system gcpool,,
 usage_error --max-heap 5G
 usage_error --max-heap 1000
 usage_error --max-heap 64Q
