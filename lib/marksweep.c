@@ -35,7 +35,7 @@
 
 typedef struct grey {
     gcp_ref ref;
-    uint32_t next;      /* first reference slot not scanned yet */
+    uint32_t done;      /* 0: not taken yet; k + 1: k reference slots scanned */
 } grey;
 
 enum phase { IDLE, ROOTS, MARK, SWEEP };
@@ -107,7 +107,7 @@ static gcp_status reach(gcp_heap *heap, const ms_heap *m, gcp_ref r, gcp_obj *o)
     return GCP_OK;
 }
 
-static gcp_status push_grey(ms_heap *m, gcp_ref r, uint32_t next)
+static gcp_status push_grey(ms_heap *m, gcp_ref r, uint32_t done)
 {
     if (m->sp == m->stack_cap) {
         /* Each object is pushed at most once: more entries than objects
@@ -124,7 +124,7 @@ static gcp_status push_grey(ms_heap *m, gcp_ref r, uint32_t next)
         m->stack = ns;
         m->stack_cap = ncap;
     }
-    m->stack[m->sp++] = (grey){.ref = r, .next = next};
+    m->stack[m->sp++] = (grey){.ref = r, .done = done};
     return GCP_OK;
 }
 
@@ -172,20 +172,23 @@ static gcp_status mark_some(gcp_heap *heap, ms_heap *m, uint64_t budget, uint64_
         gcp_status st = reach(heap, m, g.ref, &o);
         if (st != GCP_OK)
             return st;
-        if (g.next == 0)
+        if (g.done == 0) {
+            g.done = 1;
             (*units)++;
+        }
         uint32_t n = gcp__obj_nrefs(&o);
-        while (g.next < n && *units < budget) {
-            gcp_ref r = gcp__obj_ref_get(&o, g.next), moved;
+        while (g.done - 1 < n && *units < budget) {
+            uint32_t i = g.done - 1;
+            gcp_ref r = gcp__obj_ref_get(&o, i), moved;
             st = shade(heap, m, r, &moved);
             if (st != GCP_OK)
                 return st;
             if (moved != r)
-                gcp__obj_ref_put(&o, g.next, moved);
-            g.next++;
+                gcp__obj_ref_put(&o, i, moved);
+            g.done++;
             (*units)++;
         }
-        if (g.next < n) {
+        if (g.done - 1 < n) {
             /* Out of budget halfway: the rest waits for the next step.
              * The slot just freed by the pop is still there. */
             m->stack[m->sp++] = g;
