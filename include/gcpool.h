@@ -213,6 +213,13 @@ typedef struct gcp_pool_config {
     /* Type registry for struct and array objects; NULL means none (only
      * externrefs can be allocated).  The pool takes its own reference. */
     gcp_types *types;
+    /* Ask for transparent huge pages (MADV_HUGEPAGE) on the heaps and grow
+     * them in 2 MiB steps once past 2 MiB: first touch of a large heap is
+     * several times cheaper (gcpool-calibrate), small heaps are unchanged.
+     * Needs reservation_bytes and guard_bytes to be multiples of 2 MiB
+     * (GCP_EINVAL otherwise).  Default false.  Best effort where the
+     * kernel's THP setting is "never". */
+    bool huge_pages;
 } gcp_pool_config;
 
 /* The defaults listed above. */
@@ -228,7 +235,7 @@ typedef struct gcp_heap gcp_heap;
 /* Validates cfg and reserves the whole pool with one inaccessible mapping.
  * GCP_EINVAL: zero slots, zero or over-4-GiB max heap, sizes that are not
  * multiples of the page size, initial > max, reservation < max, unknown
- * collector.  GCP_ESYS (errno kept): the kernel refused the reservation.
+ * collector, zero gc_step_budget, huge_pages with unaligned sizes.  GCP_ESYS (errno kept): the kernel refused the reservation.
  * GCP_ENOMEM.  Nothing is left behind on failure.  The caller owns *out and
  * frees it with gcp_pool_free. */
 GCP_API gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out);
@@ -240,10 +247,18 @@ GCP_API gcp_status gcp_pool_free(gcp_pool *pool);
  * to make the memory accessible.  Thread-safe. */
 GCP_API gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out);
 /* Resets the heap (host data finalized by its store, memory zeroed or
- * given back) and makes its slot available.  GCP_EDOUBLE when the heap is
+ * given back) and makes its slot available.  Bytes up to
+ * keep_resident_bytes are zeroed in place at once; memory past that, and
+ * whole slots beyond max_unused_warm_slots, go to a decommit queue that is
+ * given back to the kernel in batches (or when an acquire needs them).  GCP_EDOUBLE when the heap is
  * not currently acquired, GCP_EFOREIGN when it belongs to another pool or
  * to the on-demand allocator.  Thread-safe. */
 GCP_API gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap);
+
+/* Gives back the memory of every free slot now: runs the decommit queue
+ * and empties the warm slots (they become cold).  Heaps in use are not
+ * touched.  GCP_EINVAL for NULL.  Thread-safe. */
+GCP_API gcp_status gcp_pool_trim(gcp_pool *pool);
 
 typedef struct gcp_pool_stats {
     uint32_t num_slots;
@@ -257,6 +272,7 @@ typedef struct gcp_pool_stats {
     uint64_t bytes_zeroed;         /* zeroed in place by resets */
     uint64_t bytes_decommitted;    /* given back to the kernel */
     uint64_t decommit_batches;     /* passes over the decommit queue */
+    uint32_t decommit_queued;      /* released slots waiting for the next pass */
     uint64_t slot_stride;          /* distance between two slots' bases */
     bool implicit_bounds;          /* every ref + offset < guard stays in-slot */
 } gcp_pool_stats;
@@ -500,8 +516,11 @@ typedef enum gcp_progress {
 } gcp_progress;
 
 /* Inside a no-GC scope this is a contract violation (panic handler, then
- * GCP_ESTATE).  GCP_EBUSY if a collection is already running,
- * GCP_EPOISONED, GCP_ECORRUPT (collection ended, heap poisoned). */
+ * GCP_ESTATE).  Every root is checked first: GCP_EINVAL for a stack root
+ * whose r64 has upper bits set, GCP_ECORRUPT (heap poisoned) for a root
+ * holding an invalid heap ref.  GCP_EBUSY if a collection is already
+ * running, GCP_EPOISONED, GCP_ECORRUPT from the collector (collection ended,
+ * heap poisoned). */
 GCP_API gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots,
                                      gcp_hostdata *table, gcp_collection **out);
 /* One slice of work (about the pool's gc_step_budget units); *out says

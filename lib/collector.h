@@ -11,7 +11,14 @@
  *    gcp__heap_corrupt() (which poisons the heap and gives GCP_ECORRUPT);
  *  - a hook never touches memory outside [base, base + bound) and its work is
  *    bounded by the heap size (no endless loop on a hostile heap);
- *  - host-side memory comes from gcp__malloc and friends (lib/alloc.h). */
+ *  - host-side memory comes from gcp__malloc and friends (lib/alloc.h).
+ *
+ * Adding a collector: define a `const gcp_collector_ops` in its own file
+ * (see lib/null.c), declare it below and return it from
+ * gcp__collector_ops() in lib/heap.c for its gcp_collector kind.  Useful
+ * pieces: lib/object.h (validation, ref slots, header words, free blocks),
+ * gcp__heap_grow, gcp__heap_corrupt, gcp__hostdata_reclaim (lib/hostdata.h),
+ * gcp_roots_count / gcp_roots_get / gcp_roots_set for the roots. */
 #ifndef GCP_LIB_COLLECTOR_H
 #define GCP_LIB_COLLECTOR_H
 
@@ -91,7 +98,9 @@ typedef struct gcp_collector_ops {
     bool (*need_gc_before_entering_wasm)(const gcp_heap *heap, size_t n);
 
     /* Collections.  gc_start prepares gc->state (gc->heap/roots/table are
-     * set, bytes_reclaimed is 0).  gc_step does at most about
+     * set, bytes_reclaimed is 0, and every root already holds a validated
+     * ref: the core checked them, and the mutator does not run until the
+     * collection completes).  gc_step does at most about
      * gc->heap->step_budget units of work and sets *out; on GCP_COMPLETE the
      * collector's per-collection state must be released.  An error ends the
      * collection (the core calls gc_abort next).  gc_abort (may be NULL when

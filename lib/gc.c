@@ -72,6 +72,22 @@ static gcp_status fail(gcp_heap *heap, gcp_status st)
     return st;
 }
 
+/* Every root must hold a valid ref before a collector sees it: an r64 with
+ * upper bits set is refused (GCP_EINVAL), a bad heap ref is corruption. */
+static gcp_status check_roots(gcp_heap *heap, const gcp_roots *roots)
+{
+    size_t n = gcp_roots_count(roots);
+    for (size_t i = 0; i < n; i++) {
+        gcp_ref r;
+        gcp_status st = gcp_roots_get(roots, i, &r);
+        if (st == GCP_OK)
+            st = gcp__ref_check(heap, r);
+        if (st != GCP_OK)
+            return st;
+    }
+    return GCP_OK;
+}
+
 gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *table,
                              gcp_collection **out)
 {
@@ -82,6 +98,8 @@ gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *tab
         return GCP_ESTATE;
     }
     gcp_status st = gcp__heap_usable(heap);
+    if (st == GCP_OK)
+        st = check_roots(heap, roots);
     if (st != GCP_OK)
         return st;
     gcp_collection *gc = &heap->gc;

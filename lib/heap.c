@@ -100,7 +100,7 @@ void *gcp_heap_collector_data(gcp_heap *heap)
 {
     return heap->ops->data ? heap->ops->data(heap) : NULL;
 }
-bool gcp_heap_is_poisoned(const gcp_heap *heap) { return heap->poisoned; }
+bool gcp_heap_is_poisoned(const gcp_heap *heap) { return heap && heap->poisoned; }
 
 /* ---------------------------------------------------------------- panics */
 
@@ -133,10 +133,16 @@ void gcp__panic(const char *message)
 
 /* ---------------------------------------------------------------- no-GC scopes */
 
-void gcp_heap_enter_no_gc(gcp_heap *heap) { heap->no_gc_depth++; }
+void gcp_heap_enter_no_gc(gcp_heap *heap)
+{
+    if (heap)
+        heap->no_gc_depth++;
+}
 
 void gcp_heap_exit_no_gc(gcp_heap *heap)
 {
+    if (!heap)
+        return;
     if (heap->no_gc_depth == 0) {
         gcp__panic("gcp_heap_exit_no_gc without a matching gcp_heap_enter_no_gc");
         return;
@@ -144,4 +150,4 @@ void gcp_heap_exit_no_gc(gcp_heap *heap)
     heap->no_gc_depth--;
 }
 
-uint32_t gcp_heap_no_gc_depth(const gcp_heap *heap) { return heap->no_gc_depth; }
+uint32_t gcp_heap_no_gc_depth(const gcp_heap *heap) { return heap ? heap->no_gc_depth : 0; }

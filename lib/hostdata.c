@@ -30,6 +30,7 @@ struct gcp_hostdata {
     uint32_t used;          /* entries ever touched: e[0..used) */
     uint32_t free_head;     /* NO_FREE when empty */
     size_t count;
+    uint32_t limit;         /* most entries ever touched */
 };
 
 gcp_status gcp_hostdata_new(gcp_hostdata **out)
@@ -40,6 +41,7 @@ gcp_status gcp_hostdata_new(gcp_hostdata **out)
     if (!t)
         return GCP_ENOMEM;
     t->free_head = NO_FREE;
+    t->limit = MAX_ENTRIES;
     *out = t;
     return GCP_OK;
 }
@@ -80,7 +82,7 @@ gcp_status gcp_hostdata_insert(gcp_hostdata *table, void *ptr, gcp_finalizer fin
         idx = table->free_head;
         table->free_head = table->e[idx].next_free;
     } else {
-        if (table->used >= MAX_ENTRIES)
+        if (table->used >= table->limit)
             return GCP_ELIMIT;
         if (table->used == table->cap) {
             uint32_t ncap = table->cap ? table->cap * 2 : 16;
@@ -102,6 +104,11 @@ gcp_status gcp_hostdata_insert(gcp_hostdata *table, void *ptr, gcp_finalizer fin
     table->count++;
     *out_id = (e->gen << INDEX_BITS) | (idx + 1);
     return GCP_OK;
+}
+
+void gcp__hostdata_set_limit(gcp_hostdata *table, uint32_t limit)
+{
+    table->limit = limit < MAX_ENTRIES ? limit : MAX_ENTRIES;
 }
 
 gcp_status gcp_hostdata_get(const gcp_hostdata *table, uint32_t id, void **out)
@@ -148,17 +155,19 @@ void gcp_hostdata_clear(gcp_hostdata *table)
 {
     if (!table)
         return;
-    /* Entries inserted by finalizers during the pass are cleared too: the
-     * loop reads `used` afresh and each entry is finalized at most once. */
-    for (uint32_t i = 0; i < table->used; i++) {
-        entry *e = &table->e[i];
-        if (!e->live)
-            continue;
-        void *ptr;
-        gcp_finalizer fin;
-        release(table, e, &ptr, &fin);
-        if (fin)
-            fin(ptr);
+    /* A finalizer may insert new entries (possibly into slots this pass
+     * already visited): passes repeat until the table is empty.  Each entry
+     * is finalized once, when it is released. */
+    while (table->count > 0) {
+        for (uint32_t i = 0; i < table->used; i++) {
+            if (!table->e[i].live)
+                continue;
+            void *ptr;
+            gcp_finalizer fin;
+            release(table, &table->e[i], &ptr, &fin);
+            if (fin)
+                fin(ptr);
+        }
     }
 }
 

@@ -16,4 +16,8 @@ gcp_status gcp__hostdata_reclaim(gcp_hostdata *table, uint32_t id);
  * back to the caller).  GCP_ESTALE. */
 gcp_status gcp__hostdata_forget(gcp_hostdata *table, uint32_t id);
 
+/* Lowers the table's capacity (at most the built-in maximum), so that tests
+ * can reach GCP_ELIMIT quickly. */
+void gcp__hostdata_set_limit(gcp_hostdata *table, uint32_t limit);
+
 #endif

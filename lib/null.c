@@ -60,6 +60,8 @@ static gcp_status null_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out)
         if (st != GCP_OK)
             return st;
         b->limit = limit_of(heap);
+        if (end > heap->mem.bound)   /* the owner gave less than asked */
+            return heap->collected_since_alloc ? GCP_ELIMIT : GCP_NEED_GC;
     }
     b->next = (uint32_t)end;
     *out = (gcp_ref)next;

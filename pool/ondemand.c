@@ -29,7 +29,9 @@ gcp_status gcp_heap_new_ondemand(const gcp_pool_config *cfg, gcp_heap **out)
         return GCP_ENOMEM;
     od->layout = layout;
     od->region_size = 2 * layout.guard + layout.reservation;
-    st = gcp__vm_reserve(od->region_size, &od->region);
+    st = gcp__vm_reserve_aligned(od->region_size, cfg->huge_pages ? GCP_HUGE_PAGE : 0, &od->region);
+    if (st == GCP_OK && cfg->huge_pages)
+        gcp__vm_advise_huge(od->region, od->region_size);
     if (st != GCP_OK)
         goto fail;
     od->slot.base = od->region + layout.guard;

@@ -1,9 +1,22 @@
-/* The slot pool: one reservation, a LIFO stack of free slots (the most
- * recently released, warmest slot is handed out first) and statistics. */
+/* The slot pool.
+ *
+ * One reservation holds every slot.  Free slots sit on lock-free stacks
+ * (Treiber stacks with a generation tag against ABA):
+ *  - warm stacks, one per shard: slots whose memory is resident and zero.
+ *    A thread sticks to one shard, so threads churning stores touch
+ *    different cache lines.  Each shard keeps at most its share of
+ *    max_unused_warm_slots; the most recently released slot is reused first.
+ *  - the cold stack: slots whose memory went back to the kernel.
+ *  - the decommit queue: released slots with memory still to give back.
+ *    It is drained in batches (one process_madvise for many slots where
+ *    the kernel allows), off the common release path.
+ * Counters are kept per shard and summed by gcp_pool_stats_get.
+ */
 #include <errno.h>
-#include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gcpool.h"
 #include "lib/alloc.h"
@@ -12,17 +25,32 @@
 #include "pool/slot.h"
 #include "pool/vm.h"
 
+#define MAX_SHARDS 16
+#define DECOMMIT_BATCH 8
+
+/* A Treiber stack head: low 32 bits slot index + 1 (0 = empty), high 32
+ * bits a tag bumped on every successful pop. */
+typedef _Atomic uint64_t stack_head;
+
+typedef struct shard {
+    alignas(64) stack_head warm;
+    _Atomic uint32_t warm_count;
+    uint32_t warm_quota;
+    _Atomic uint64_t acquires, releases, bytes_zeroed;
+} shard;
+
 struct gcp_pool {
     gcp_pool_config cfg;
     gcp_layout layout;
     uint8_t *region;
     size_t region_size;
     gcp_slot *slots;
-    uint32_t *free_stack;     /* slot indices; top is the warmest */
-    uint32_t free_top;
-    pthread_mutex_t lock;
-    atomic_uint_fast64_t in_use, acquires, releases, exhaustions;
-    atomic_uint_fast64_t bytes_zeroed, bytes_decommitted, decommit_batches;
+    uint32_t nshards;
+    shard *shards;
+    alignas(64) stack_head cold;
+    alignas(64) stack_head decommit;
+    _Atomic uint32_t decommit_len;
+    _Atomic uint64_t exhaustions, bytes_decommitted, decommit_batches, decommit_calls;
 };
 
 gcp_pool_config gcp_pool_config_default(void)
@@ -42,10 +70,82 @@ gcp_pool_config gcp_pool_config_default(void)
     return c;
 }
 
+/* ------------------------------------------------------------ free stacks */
+
+static void stack_push(gcp_pool *p, stack_head *head, uint32_t idx)
+{
+    gcp_slot *s = &p->slots[idx];
+    uint64_t old = atomic_load_explicit(head, memory_order_relaxed);
+    for (;;) {
+        atomic_store_explicit(&s->next, (uint32_t)old, memory_order_relaxed);
+        uint64_t new = (old & ~UINT64_C(0xffffffff)) | (uint64_t)(idx + 1);
+        if (atomic_compare_exchange_weak_explicit(head, &old, new, memory_order_release,
+                                                  memory_order_relaxed))
+            return;
+    }
+}
+
+/* Pops a slot index, or returns UINT32_MAX when the stack is empty. */
+static uint32_t stack_pop(gcp_pool *p, stack_head *head)
+{
+    uint64_t old = atomic_load_explicit(head, memory_order_acquire);
+    for (;;) {
+        uint32_t top = (uint32_t)old;
+        if (top == 0)
+            return UINT32_MAX;
+        /* The slot may be popped and relinked concurrently; its `next` is
+         * then stale, and the tag makes the exchange below fail. */
+        uint32_t next = atomic_load_explicit(&p->slots[top - 1].next, memory_order_relaxed);
+        uint64_t new = ((old >> 32) + 1) << 32 | next;
+        if (atomic_compare_exchange_weak_explicit(head, &old, new, memory_order_acquire,
+                                                  memory_order_acquire))
+            return top - 1;
+    }
+}
+
+/* Takes the whole stack; returns the first index + 1 (0 if empty). */
+static uint32_t stack_take_all(stack_head *head)
+{
+    uint64_t old = atomic_load_explicit(head, memory_order_acquire);
+    for (;;) {
+        if ((uint32_t)old == 0)
+            return 0;
+        uint64_t new = ((old >> 32) + 1) << 32;
+        if (atomic_compare_exchange_weak_explicit(head, &old, new, memory_order_acquire,
+                                                  memory_order_acquire))
+            return (uint32_t)old;
+    }
+}
+
+/* ------------------------------------------------------------- sharding */
+
+static atomic_uint next_thread_shard;
+static _Thread_local uint32_t thread_shard_plus1;
+
+static shard *my_shard(gcp_pool *p)
+{
+    uint32_t t = thread_shard_plus1;
+    if (t == 0) {
+        t = atomic_fetch_add_explicit(&next_thread_shard, 1, memory_order_relaxed) + 1;
+        thread_shard_plus1 = t;
+    }
+    return &p->shards[(t - 1) % p->nshards];
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
 static void destroy_slots(gcp_pool *p, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
         gcp__heap_destroy(p->slots[i].heap);
+}
+
+static uint32_t online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    return n > MAX_SHARDS ? MAX_SHARDS : (uint32_t)n;
 }
 
 gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
@@ -56,7 +156,7 @@ gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
     gcp_status st = gcp__layout_from_config(cfg, &layout);
     if (st != GCP_OK)
         return st;
-    if (cfg->num_slots == 0)
+    if (cfg->num_slots == 0 || cfg->num_slots >= UINT32_MAX)
         return GCP_EINVAL;
     /* guard + n * stride must not overflow. */
     if (layout.stride > (SIZE_MAX - layout.guard) / cfg->num_slots)
@@ -67,15 +167,21 @@ gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
     p->cfg = *cfg;
     p->layout = layout;
     p->region_size = layout.guard + (size_t)cfg->num_slots * layout.stride;
+    p->nshards = online_cpus();
     p->slots = gcp__calloc(cfg->num_slots, sizeof *p->slots);
-    p->free_stack = gcp__calloc(cfg->num_slots, sizeof *p->free_stack);
-    if (!p->slots || !p->free_stack) {
+    p->shards = gcp__calloc(p->nshards, sizeof *p->shards);
+    if (!p->slots || !p->shards) {
         st = GCP_ENOMEM;
         goto fail_meta;
     }
-    st = gcp__vm_reserve(p->region_size, &p->region);
+    st = gcp__vm_reserve_aligned(p->region_size, cfg->huge_pages ? GCP_HUGE_PAGE : 0, &p->region);
+    if (st == GCP_OK && cfg->huge_pages)
+        gcp__vm_advise_huge(p->region, p->region_size);
     if (st != GCP_OK)
         goto fail_meta;
+    for (uint32_t i = 0; i < p->nshards; i++)
+        p->shards[i].warm_quota = cfg->max_unused_warm_slots / p->nshards +
+                                  (i < cfg->max_unused_warm_slots % p->nshards);
     uint32_t built = 0;
     for (; built < cfg->num_slots; built++) {
         gcp_slot *s = &p->slots[built];
@@ -89,11 +195,10 @@ gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
         st = gcp__heap_create(cfg, &mem, true, &s->heap);
         if (st != GCP_OK)
             goto fail_heaps;
-        /* Pop order: slot 0 first. */
-        p->free_stack[cfg->num_slots - 1 - built] = built;
     }
-    p->free_top = cfg->num_slots;
-    pthread_mutex_init(&p->lock, NULL);
+    /* Cold stack in index order: slot 0 on top. */
+    for (uint32_t i = cfg->num_slots; i-- > 0;)
+        stack_push(p, &p->cold, i);
     gcp__types_retain(cfg->types);
     *out = p;
     return GCP_OK;
@@ -109,56 +214,157 @@ fail_meta:
     {
         int saved = errno;
         gcp__free(p->slots);
-        gcp__free(p->free_stack);
+        gcp__free(p->shards);
         gcp__free(p);
         errno = saved;
     }
     return st;
 }
 
+static uint64_t slots_in_use(const gcp_pool *p)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < p->cfg.num_slots; i++)
+        n += atomic_load_explicit(&p->slots[i].state, memory_order_relaxed) == GCP_SLOT_IN_USE;
+    return n;
+}
+
 gcp_status gcp_pool_free(gcp_pool *pool)
 {
     if (!pool)
         return GCP_OK;
-    if (atomic_load(&pool->in_use) != 0)
+    if (slots_in_use(pool) != 0)
         return GCP_EBUSY;
+    /* Nothing else may use the pool now; queued slots need no give-back
+     * since the whole reservation is about to be unmapped. */
     destroy_slots(pool, pool->cfg.num_slots);
     gcp__vm_unreserve(pool->region, pool->region_size);
     gcp_types_release(pool->cfg.types);
-    pthread_mutex_destroy(&pool->lock);
     gcp__free(pool->slots);
-    gcp__free(pool->free_stack);
+    gcp__free(pool->shards);
     gcp__free(pool);
     return GCP_OK;
 }
+
+/* --------------------------------------------------------- decommit queue */
+
+/* Gives back the memory of every queued slot in one pass.  Slots that only
+ * shed what lay past keep_resident go to the warm stack of the calling
+ * thread's shard; the others (and all of them when force_all) give back
+ * everything and go to the cold stack.  Returns the number of slots made
+ * available. */
+static uint32_t drain_decommit_queue(gcp_pool *p, bool force_all)
+{
+    shard *sh = my_shard(p);
+    uint32_t first = stack_take_all(&p->decommit);
+    if (!first)
+        return 0;
+    gcp_vm_range ranges[64];
+    uint32_t idx[64];
+    uint32_t made = 0;
+    uint32_t cur = first;
+    while (cur) {
+        size_t n = 0;
+        for (; cur && n < 64; cur = atomic_load_explicit(&p->slots[cur - 1].next, memory_order_relaxed)) {
+            gcp_slot *s = &p->slots[cur - 1];
+            idx[n] = cur - 1;
+            if (force_all)
+                s->decommit_all = true;
+            ranges[n].len = gcp__slot_decommit_range(s, s->decommit_all, &ranges[n].start);
+            n++;
+        }
+        size_t bytes = 0, nr = 0;
+        gcp_vm_range live[64];
+        for (size_t i = 0; i < n; i++)
+            if (ranges[i].len) {
+                live[nr++] = ranges[i];
+                bytes += ranges[i].len;
+            }
+        int calls = nr ? gcp__vm_decommit_many(live, nr) : 0;
+        if (calls > 0)
+            atomic_fetch_add_explicit(&p->decommit_calls, (uint64_t)calls, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->bytes_decommitted, bytes, memory_order_relaxed);
+        for (size_t i = 0; i < n; i++) {
+            gcp_slot *s = &p->slots[idx[i]];
+            atomic_fetch_sub_explicit(&p->decommit_len, 1, memory_order_relaxed);
+            if (calls < 0 || gcp__slot_after_decommit(s, s->decommit_all) != GCP_OK)
+                continue; /* memory in an unknown state: the slot is retired */
+            atomic_store_explicit(&s->state, GCP_SLOT_FREE, memory_order_release);
+            if (s->decommit_all) {
+                stack_push(p, &p->cold, idx[i]);
+            } else {
+                atomic_fetch_add_explicit(&sh->warm_count, 1, memory_order_relaxed);
+                stack_push(p, &sh->warm, idx[i]);
+            }
+            made++;
+        }
+    }
+    atomic_fetch_add_explicit(&p->decommit_batches, 1, memory_order_relaxed);
+    return made;
+}
+
+gcp_status gcp_pool_trim(gcp_pool *pool)
+{
+    if (!pool)
+        return GCP_EINVAL;
+    /* Warm slots beyond nothing: give every warm slot's memory back too. */
+    for (uint32_t i = 0; i < pool->nshards; i++) {
+        shard *sh = &pool->shards[i];
+        uint32_t idx;
+        while ((idx = stack_pop(pool, &sh->warm)) != UINT32_MAX) {
+            atomic_fetch_sub_explicit(&sh->warm_count, 1, memory_order_relaxed);
+            gcp_slot *s = &pool->slots[idx];
+            atomic_store_explicit(&s->state, GCP_SLOT_RESETTING, memory_order_relaxed);
+            s->decommit_all = true;
+            atomic_fetch_add_explicit(&pool->decommit_len, 1, memory_order_relaxed);
+            stack_push(pool, &pool->decommit, idx);
+        }
+    }
+    drain_decommit_queue(pool, true);
+    return GCP_OK;
+}
+
+/* -------------------------------------------------------- acquire/release */
 
 gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out)
 {
     if (!pool || !out)
         return GCP_EINVAL;
-    pthread_mutex_lock(&pool->lock);
-    if (pool->free_top == 0) {
-        pthread_mutex_unlock(&pool->lock);
-        atomic_fetch_add_explicit(&pool->exhaustions, 1, memory_order_relaxed);
-        return GCP_EEXHAUSTED;
+    shard *sh = my_shard(pool);
+    uint32_t idx = stack_pop(pool, &sh->warm);
+    if (idx != UINT32_MAX) {
+        atomic_fetch_sub_explicit(&sh->warm_count, 1, memory_order_relaxed);
+    } else {
+        /* Other shards' warm slots before cold ones: they are cheaper. */
+        for (uint32_t i = 0; i < pool->nshards && idx == UINT32_MAX; i++) {
+            shard *o = &pool->shards[i];
+            if (o != sh && (idx = stack_pop(pool, &o->warm)) != UINT32_MAX)
+                atomic_fetch_sub_explicit(&o->warm_count, 1, memory_order_relaxed);
+        }
+        if (idx == UINT32_MAX)
+            idx = stack_pop(pool, &pool->cold);
+        if (idx == UINT32_MAX && drain_decommit_queue(pool, false)) {
+            if ((idx = stack_pop(pool, &sh->warm)) != UINT32_MAX)
+                atomic_fetch_sub_explicit(&sh->warm_count, 1, memory_order_relaxed);
+            else
+                idx = stack_pop(pool, &pool->cold);
+        }
+        if (idx == UINT32_MAX) {
+            atomic_fetch_add_explicit(&pool->exhaustions, 1, memory_order_relaxed);
+            return GCP_EEXHAUSTED;
+        }
     }
-    uint32_t idx = pool->free_stack[--pool->free_top];
-    pthread_mutex_unlock(&pool->lock);
-
     gcp_slot *s = &pool->slots[idx];
     gcp_status st = gcp__slot_prepare(s);
     if (st != GCP_OK) {
         int saved = errno;
-        pthread_mutex_lock(&pool->lock);
-        pool->free_stack[pool->free_top++] = idx;
-        pthread_mutex_unlock(&pool->lock);
+        stack_push(pool, &pool->cold, idx);
         errno = saved;
         return st;
     }
     gcp__heap_reset(s->heap);
-    atomic_store_explicit(&s->state, GCP_SLOT_IN_USE, memory_order_release);
-    atomic_fetch_add_explicit(&pool->in_use, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&pool->acquires, 1, memory_order_relaxed);
+    atomic_store_explicit(&s->state, GCP_SLOT_IN_USE, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sh->acquires, 1, memory_order_relaxed);
     *out = s->heap;
     return GCP_OK;
 }
@@ -185,27 +391,33 @@ gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap)
     if (!s)
         return GCP_EFOREIGN;
     int expect = GCP_SLOT_IN_USE;
-    if (!atomic_compare_exchange_strong(&s->state, &expect, GCP_SLOT_RESETTING))
+    if (!atomic_compare_exchange_strong_explicit(&s->state, &expect, GCP_SLOT_RESETTING,
+                                                 memory_order_acq_rel, memory_order_relaxed))
         return GCP_EDOUBLE;
+    shard *sh = my_shard(pool);
     gcp_scrub_result res;
-    gcp_status st = gcp__slot_scrub(s, &res);
-    atomic_fetch_add_explicit(&pool->bytes_zeroed, res.zeroed, memory_order_relaxed);
-    if (res.decommitted) {
-        atomic_fetch_add_explicit(&pool->bytes_decommitted, res.decommitted, memory_order_relaxed);
-        atomic_fetch_add_explicit(&pool->decommit_batches, 1, memory_order_relaxed);
-    }
-    atomic_fetch_sub_explicit(&pool->in_use, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&pool->releases, 1, memory_order_relaxed);
+    size_t excess;
+    gcp_status st = gcp__slot_scrub(s, gcp__heap_high_water(heap), &res, &excess);
+    atomic_fetch_add_explicit(&sh->bytes_zeroed, res.zeroed, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sh->releases, 1, memory_order_relaxed);
     if (st != GCP_OK) {
         /* The memory could not be scrubbed: the slot is retired rather
          * than handed to another store with stale contents. */
         return st;
     }
-    gcp__heap_reset(s->heap);
-    atomic_store_explicit(&s->state, GCP_SLOT_FREE, memory_order_release);
-    pthread_mutex_lock(&pool->lock);
-    pool->free_stack[pool->free_top++] = s->index;
-    pthread_mutex_unlock(&pool->lock);
+    bool warm_room = atomic_load_explicit(&sh->warm_count, memory_order_relaxed) < sh->warm_quota;
+    if (excess == 0 && warm_room) {
+        atomic_store_explicit(&s->state, GCP_SLOT_FREE, memory_order_relaxed);
+        atomic_fetch_add_explicit(&sh->warm_count, 1, memory_order_relaxed);
+        stack_push(pool, &sh->warm, s->index);
+        return GCP_OK;
+    }
+    /* Memory to give back: past keep_resident, or all of it when this
+     * shard already keeps its share of warm slots. */
+    s->decommit_all = !warm_room;
+    stack_push(pool, &pool->decommit, s->index);
+    if (atomic_fetch_add_explicit(&pool->decommit_len, 1, memory_order_relaxed) + 1 >= DECOMMIT_BATCH)
+        drain_decommit_queue(pool, false);
     return GCP_OK;
 }
 
@@ -216,27 +428,22 @@ gcp_status gcp_pool_stats_get(const gcp_pool *pool, gcp_pool_stats *out)
     gcp_pool *p = (gcp_pool *)pool;
     memset(out, 0, sizeof *out);
     out->num_slots = p->cfg.num_slots;
-    out->slots_in_use = (uint32_t)atomic_load(&p->in_use);
     out->reserved_bytes = p->region_size;
-    out->acquires = atomic_load(&p->acquires);
-    out->releases = atomic_load(&p->releases);
+    for (uint32_t i = 0; i < p->nshards; i++) {
+        shard *sh = &p->shards[i];
+        out->acquires += atomic_load_explicit(&sh->acquires, memory_order_relaxed);
+        out->releases += atomic_load_explicit(&sh->releases, memory_order_relaxed);
+        out->bytes_zeroed += atomic_load_explicit(&sh->bytes_zeroed, memory_order_relaxed);
+        out->warm_slots += atomic_load_explicit(&sh->warm_count, memory_order_relaxed);
+    }
+    out->slots_in_use = (uint32_t)slots_in_use(p);
     out->exhaustions = atomic_load(&p->exhaustions);
-    out->bytes_zeroed = atomic_load(&p->bytes_zeroed);
     out->bytes_decommitted = atomic_load(&p->bytes_decommitted);
     out->decommit_batches = atomic_load(&p->decommit_batches);
+    out->decommit_queued = atomic_load(&p->decommit_len);
     out->slot_stride = p->layout.stride;
     out->implicit_bounds = gcp__layout_implicit_bounds(&p->layout);
-    pthread_mutex_lock(&p->lock);
-    uint64_t resident = 0;
-    uint32_t warm = 0;
-    for (uint32_t i = 0; i < p->cfg.num_slots; i++) {
-        size_t b = p->slots[i].heap->mem.bound;
-        resident += b;
-        if (b && atomic_load(&p->slots[i].state) == GCP_SLOT_FREE)
-            warm++;
-    }
-    pthread_mutex_unlock(&p->lock);
-    out->resident_bytes = resident;
-    out->warm_slots = warm;
+    for (uint32_t i = 0; i < p->cfg.num_slots; i++)
+        out->resident_bytes += atomic_load_explicit(&p->slots[i].resident, memory_order_relaxed);
     return GCP_OK;
 }

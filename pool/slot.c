@@ -31,6 +31,9 @@ gcp_status gcp__layout_from_config(const gcp_pool_config *cfg, gcp_layout *out)
         return GCP_EINVAL;
     if (cfg->gc_step_budget == 0)
         return GCP_EINVAL;
+    /* Huge pages need every heap base on a 2 MiB boundary. */
+    if (cfg->huge_pages && (cfg->reservation_bytes % GCP_HUGE_PAGE || cfg->guard_bytes % GCP_HUGE_PAGE))
+        return GCP_EINVAL;
     out->page = page;
     out->max = (size_t)cfg->max_heap_bytes;
     out->initial = (size_t)cfg->initial_heap_bytes;
@@ -40,6 +43,7 @@ gcp_status gcp__layout_from_config(const gcp_pool_config *cfg, gcp_layout *out)
     out->keep_resident = cfg->keep_resident_bytes < cfg->max_heap_bytes
                              ? (size_t)cfg->keep_resident_bytes : (size_t)cfg->max_heap_bytes;
     out->stride = out->reservation + out->guard;
+    out->huge = cfg->huge_pages;
     return GCP_OK;
 }
 
@@ -62,12 +66,16 @@ gcp_status gcp__slot_grow(gcp_mem *mem, size_t min_bound)
     if (want < min_bound)
         want = min_bound;
     want = (want + l->page - 1) / l->page * l->page;
+    if (l->huge && want > GCP_HUGE_PAGE)
+        want = (want + GCP_HUGE_PAGE - 1) / GCP_HUGE_PAGE * GCP_HUGE_PAGE;
     if (want > l->max)
         want = l->max;
     gcp_status st = gcp__vm_commit(mem->base + mem->bound, want - mem->bound);
     if (st != GCP_OK)
         return st;
     mem->bound = want;
+    if (atomic_load_explicit(&slot->resident, memory_order_relaxed) < want)
+        atomic_store_explicit(&slot->resident, want, memory_order_relaxed);
     return GCP_OK;
 }
 
@@ -77,12 +85,22 @@ gcp_status gcp__slot_prepare(gcp_slot *slot)
     if (mem->bound >= slot->layout->initial)
         return GCP_OK;
     gcp_status st = gcp__vm_commit(mem->base + mem->bound, slot->layout->initial - mem->bound);
-    if (st == GCP_OK)
+    if (st == GCP_OK) {
         mem->bound = slot->layout->initial;
+        if (atomic_load_explicit(&slot->resident, memory_order_relaxed) < mem->bound)
+            atomic_store_explicit(&slot->resident, mem->bound, memory_order_relaxed);
+    }
     return st;
 }
 
-gcp_status gcp__slot_scrub(gcp_slot *slot, gcp_scrub_result *res)
+/* Holders in a row that must use under a quarter of the bound before it
+ * shrinks: one small store after a big one does not pay an mprotect. */
+#define SHRINK_STREAK 8
+
+static size_t round_pages(size_t v, size_t page) { return (v + page - 1) / page * page; }
+
+gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, gcp_scrub_result *res,
+                           size_t *excess)
 {
     gcp_mem *mem = &slot->heap->mem;
     const gcp_layout *l = slot->layout;
@@ -91,20 +109,50 @@ gcp_status gcp__slot_scrub(gcp_slot *slot, gcp_scrub_result *res)
     memset(mem->base, 0, keep);
     res->zeroed = keep;
     res->decommitted = 0;
-    if (bound > keep) {
-        size_t keep_bound = keep < l->initial ? l->initial : keep;
-        /* Give the memory back first so that, whatever happens to the
-         * protection change, nothing the holder wrote survives. */
-        gcp_status st = gcp__vm_decommit(mem->base + keep, bound - keep);
+    *excess = bound - keep;
+    if (*excess || bound <= l->initial || high_water >= bound / 4) {
+        slot->small_streak = 0;
+        return GCP_OK;
+    }
+    if (++slot->small_streak < SHRINK_STREAK)
+        return GCP_OK;
+    slot->small_streak = 0;
+    size_t want = l->initial;
+    while (want < 2 * high_water)
+        want *= 2;
+    want = round_pages(want, l->page);
+    if (want >= bound)
+        return GCP_OK;
+    /* The bytes past the new bound were just zeroed; they stay resident. */
+    gcp_status st = gcp__vm_protect_none(mem->base + want, bound - want);
+    if (st == GCP_OK)
+        mem->bound = want;
+    return st;
+}
+
+size_t gcp__slot_decommit_range(const gcp_slot *slot, bool all, uint8_t **start)
+{
+    const gcp_mem *mem = &slot->heap->mem;
+    size_t from = all ? 0 : slot->layout->keep_resident;
+    if (from > mem->bound)
+        from = mem->bound;
+    *start = mem->base + from;
+    return mem->bound - from;
+}
+
+gcp_status gcp__slot_after_decommit(gcp_slot *slot, bool all)
+{
+    gcp_mem *mem = &slot->heap->mem;
+    const gcp_layout *l = slot->layout;
+    size_t keep = all ? 0 : l->keep_resident;
+    size_t new_bound = keep > l->initial ? keep : l->initial;
+    if (new_bound < mem->bound) {
+        gcp_status st = gcp__vm_protect_none(mem->base + new_bound, mem->bound - new_bound);
         if (st != GCP_OK)
             return st;
-        res->decommitted = bound - keep;
-        if (bound > keep_bound) {
-            st = gcp__vm_protect_none(mem->base + keep_bound, bound - keep_bound);
-            if (st != GCP_OK)
-                return st;
-            mem->bound = keep_bound;
-        }
+        mem->bound = new_bound;
     }
+    atomic_store_explicit(&slot->resident, keep < mem->bound ? keep : mem->bound,
+                          memory_order_relaxed);
     return GCP_OK;
 }

@@ -20,6 +20,7 @@ typedef struct gcp_layout {
     size_t guard;         /* inaccessible after each reservation */
     size_t keep_resident; /* kept (zeroed) on release */
     size_t stride;        /* reservation + guard */
+    bool huge;            /* huge pages asked for: grow in 2 MiB steps past 2 MiB */
 } gcp_layout;
 
 /* Validates cfg and derives the layout.  GCP_EINVAL with no side effects. */
@@ -40,6 +41,12 @@ typedef struct gcp_slot {
     struct gcp_pool *pool;     /* NULL for on-demand heaps */
     uint32_t index;
     atomic_int state;          /* GCP_SLOT_* */
+    _Atomic uint32_t next;     /* link in the pool's free stacks (index + 1, 0 ends) */
+    uint32_t small_streak;     /* consecutive holders that used < 1/4 of the bound */
+    bool decommit_all;         /* queued to give back everything, not just the excess */
+    /* Bytes of this slot that may be resident: written by the slot's
+     * current owner only, read by statistics. */
+    _Atomic uint64_t resident;
 } gcp_slot;
 
 enum { GCP_SLOT_FREE = 0, GCP_SLOT_IN_USE = 1, GCP_SLOT_RESETTING = 2 };
@@ -49,9 +56,19 @@ enum { GCP_SLOT_FREE = 0, GCP_SLOT_IN_USE = 1, GCP_SLOT_RESETTING = 2 };
 gcp_status gcp__slot_grow(gcp_mem *mem, size_t min_bound);
 /* Makes sure the slot's first layout->initial bytes are accessible. */
 gcp_status gcp__slot_prepare(gcp_slot *slot);
-/* Zeroes what the holder could have written and gives memory past
- * keep_resident back to the kernel, shrinking the bound to keep_resident.
- * Afterwards every byte below the bound reads zero. */
-gcp_status gcp__slot_scrub(gcp_slot *slot, gcp_scrub_result *res);
+/* Zeroes in place what the holder could have written, up to keep_resident
+ * bytes, and reports in *excess how many bytes past that are still dirty
+ * (they must go through gcp__slot_decommit before the slot is reused).
+ * When several holders in a row used under a quarter of the bound, the
+ * bound shrinks back (the memory stays resident and zero).  Afterwards
+ * every byte below min(bound, keep_resident) reads zero. */
+gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, gcp_scrub_result *res,
+                           size_t *excess);
+/* Collects the range to give back for a queued slot: everything past
+ * keep_resident, or the whole bound when `all`.  Returns its length. */
+size_t gcp__slot_decommit_range(const gcp_slot *slot, bool all, uint8_t **start);
+/* After the range was given back: shrinks the bound to the initial size
+ * (or keep_resident) and updates the resident estimate. */
+gcp_status gcp__slot_after_decommit(gcp_slot *slot, bool all);
 
 #endif

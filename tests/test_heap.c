@@ -1,6 +1,8 @@
 /* Heap operations over the null collector: allocation, fields, barriers,
  * no-GC scopes and panics, collections, growth, and corrupted heaps. */
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "lib/heap.h"
@@ -48,6 +50,8 @@ static void recycle(void)
     ck_assert_ok(gcp_pool_acquire(pool, &again));
     ck_assert_ptr_eq(again, heap);
 }
+
+static void expect_poisoned_then_clean(void);
 
 static uint8_t *at(gcp_ref r) { return gcp_heap_base(heap) + r; }
 static void poke32(gcp_ref r, uint32_t off, uint32_t v) { gcp__store32(at(r) + off, v); }
@@ -117,6 +121,21 @@ START_TEST(alloc_errors)
     ck_assert_status(gcp_heap_alloc_struct(NULL, S, &r), GCP_EINVAL);
     ck_assert_uint_eq(r, 5);
     ck_assert(!gcp_heap_is_poisoned(heap));
+}
+END_TEST
+
+START_TEST(struct_larger_than_heap)
+{
+    uint32_t big;
+    ck_assert_ok(gcp_types_add_struct(types, GCP_MAX_STRUCT_BYTES, NULL, 0, &big));
+    gcp_ref r;
+    ck_assert_status(gcp_heap_alloc_struct(heap, big, &r), GCP_ETOOLARGE);
+    /* The largest struct that fits a fresh 1 MiB heap. */
+    uint32_t fits;
+    ck_assert_ok(gcp_types_add_struct(types, (uint32_t)MIB - 32, NULL, 0, &fits));
+    ck_assert_ok(gcp_heap_alloc_struct(heap, fits, &r));
+    ck_assert_uint_eq(gcp_heap_bound(heap), MIB);
+    ck_assert_status(gcp_heap_alloc_struct(heap, E, &r), GCP_NEED_GC);
 }
 END_TEST
 
@@ -455,6 +474,39 @@ START_TEST(default_panic_aborts_on_bad_exit)
 }
 END_TEST
 
+/* Threads replace the handler and report panics at the same time: every
+ * report reaches one of the installed handlers, with that handler's user. */
+static atomic_int thread_panics;
+static void counting_panic(const char *msg, void *user)
+{
+    (void)msg;
+    if (user == &thread_panics)
+        atomic_fetch_add(&thread_panics, 1);
+}
+
+static void *panic_thread(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 2000; i++) {
+        gcp_set_panic_handler(counting_panic, &thread_panics);
+        gcp__panic("test");
+    }
+    return NULL;
+}
+
+START_TEST(panic_handler_threads)
+{
+    atomic_store(&thread_panics, 0);
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, panic_thread, NULL), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    ck_assert_int_eq(atomic_load(&thread_panics), 8000);
+    gcp_set_panic_handler(NULL, NULL);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- collections */
 
 START_TEST(collection_steps)
@@ -494,6 +546,33 @@ START_TEST(collection_steps)
     ck_assert_status(gcp_collection_step(NULL, &p), GCP_EINVAL);
     ck_assert_status(gcp_collection_step(gc, NULL), GCP_EINVAL);
     gcp_roots_free(roots);
+}
+END_TEST
+
+START_TEST(roots_checked_at_gc_start)
+{
+    gcp_roots *roots;
+    ck_assert_ok(gcp_roots_new(&roots));
+    gcp_ref a;
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &a));
+    uint64_t stack = (UINT64_C(1) << 32) | a;
+    gcp_ref plain = a, i31 = gcp_ref_i31_wrap(9), null = GCP_REF_NULL;
+    ck_assert_ok(gcp_roots_add(roots, &plain));
+    ck_assert_ok(gcp_roots_add(roots, &i31));
+    ck_assert_ok(gcp_roots_add(roots, &null));
+    ck_assert_ok(gcp_roots_add_stack(roots, &stack));
+    gcp_collection *gc = NULL;
+    ck_assert_status(gcp_heap_gc_start(heap, roots, table, &gc), GCP_EINVAL);
+    ck_assert_ptr_null(gc);
+    ck_assert(!gcp_heap_is_poisoned(heap));
+    ck_assert_uint_eq(stack, (UINT64_C(1) << 32) | a);   /* not truncated */
+    stack = a;
+    ck_assert_ok(gcp_heap_gc(heap, roots, table));
+    /* A root holding a ref into the middle of an object is corruption. */
+    stack = a + 8;
+    ck_assert_status(gcp_heap_gc(heap, roots, table), GCP_ECORRUPT);
+    gcp_roots_free(roots);
+    expect_poisoned_then_clean();
 }
 END_TEST
 
@@ -683,6 +762,81 @@ START_TEST(corrupt_bump_pointer)
 }
 END_TEST
 
+/* Random bytes written over a populated heap: every operation answers with
+ * a status (never a crash or an access outside the slot), and whenever one
+ * says GCP_ECORRUPT the heap is poisoned.  Fixed seeds; printed on failure. */
+static uint32_t rng_next(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+static void check_status(gcp_status st, uint32_t seed)
+{
+    ck_assert_msg(st == GCP_OK || st == GCP_ECORRUPT || st == GCP_EPOISONED || st == GCP_ETYPE ||
+                      st == GCP_EBOUNDS || st == GCP_EINVAL || st == GCP_NEED_GC,
+                  "seed %u: unexpected status %d", seed, st);
+    if (st == GCP_ECORRUPT || st == GCP_EPOISONED)
+        ck_assert_msg(gcp_heap_is_poisoned(heap), "seed %u: corruption without poison", seed);
+}
+
+START_TEST(random_corruption_never_crashes)
+{
+    int poisoned_rounds = 0;
+    for (uint32_t seed = 1; seed <= 300; seed++) {
+        uint32_t rng = seed * 2654435761u;
+        gcp_ref objs[24];
+        int n = 0;
+        for (int i = 0; i < 8; i++) {
+            ck_assert_ok(gcp_heap_alloc_struct(heap, S, &objs[n++]));
+            ck_assert_ok(gcp_heap_alloc_array(heap, RA, 1 + (uint32_t)i, &objs[n++]));
+            ck_assert_ok(gcp_heap_alloc_array(heap, QA, (uint32_t)i, &objs[n++]));
+        }
+        for (int i = 0; i < n; i += 3) {
+            ck_assert_ok(gcp_struct_set_ref(heap, table, objs[i], 0, objs[(i + 1) % n]));
+            ck_assert_ok(gcp_array_set_ref(heap, table, objs[i + 1], 0, objs[(i + 3) % n]));
+        }
+        size_t used = gcp__heap_high_water(heap);
+        int flips = 1 + (int)(rng_next(&rng) % 6);
+        for (int f = 0; f < flips; f++) {
+            size_t off = rng_next(&rng) % used;
+            uint32_t kind = rng_next(&rng) % 3;
+            if (kind == 0)
+                at(0)[off] = (uint8_t)rng_next(&rng);
+            else if (kind == 1)
+                at(0)[off] ^= (uint8_t)(1u << (rng_next(&rng) % 8));
+            else if (off + 4 <= used)
+                gcp__store32(at(0) + off, rng_next(&rng));
+        }
+        for (int i = 0; i < n; i++) {
+            gcp_header h;
+            gcp_ref v;
+            uint32_t len;
+            uint64_t q;
+            uint32_t x;
+            check_status(gcp_heap_header(heap, objs[i], &h), seed);
+            check_status(gcp_struct_get_ref(heap, objs[i], 8, &v), seed);
+            check_status(gcp_struct_read(heap, objs[i], 4, &x, 4), seed);
+            check_status(gcp_struct_set_ref(heap, table, objs[i], 0, objs[0]), seed);
+            check_status(gcp_array_length(heap, objs[i], &len), seed);
+            check_status(gcp_array_get_ref(heap, objs[i], 0, &v), seed);
+            check_status(gcp_array_read(heap, objs[i], 1, &q), seed);
+            check_status(gcp_array_set_ref(heap, table, objs[i], 0, GCP_REF_NULL), seed);
+            check_status(gcp_heap_clone_ref(heap, objs[i], &v), seed);
+        }
+        gcp_ref r;
+        check_status(gcp_heap_alloc_struct(heap, S, &r), seed);
+        poisoned_rounds += gcp_heap_is_poisoned(heap);
+        recycle();
+    }
+    /* Most flips hit headers or refs: the checks really fire. */
+    ck_assert_int_gt(poisoned_rounds, 100);
+    ck_assert_int_lt(poisoned_rounds, 300);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- misc */
 
 START_TEST(accessors)
@@ -714,6 +868,7 @@ int main(void)
     tcase_add_test(tc, alloc_struct_layout);
     tcase_add_test(tc, alloc_arrays_and_externrefs);
     tcase_add_test(tc, alloc_errors);
+    tcase_add_test(tc, struct_larger_than_heap);
     tcase_add_test(tc, alloc_without_types);
     tcase_add_test(tc, new_objects_are_zeroed);
     tcase_add_test(tc, bump_data_follows_allocation);
@@ -729,7 +884,9 @@ int main(void)
     tcase_add_test_raise_signal(tc, default_panic_aborts_on_gc_in_scope, SIGABRT);
     tcase_add_test_raise_signal(tc, default_panic_aborts_on_bad_exit, SIGABRT);
     tcase_add_test(tc, collection_steps);
+    tcase_add_test(tc, roots_checked_at_gc_start);
     tcase_add_test(tc, reset_during_collection);
+    tcase_add_test(tc, panic_handler_threads);
     tcase_add_test(tc, corrupt_kind);
     tcase_add_test(tc, corrupt_type_index);
     tcase_add_test(tc, corrupt_size);
@@ -737,6 +894,7 @@ int main(void)
     tcase_add_test(tc, corrupt_field_refs);
     tcase_add_test(tc, corrupt_refs_to_header);
     tcase_add_test(tc, corrupt_bump_pointer);
+    tcase_add_test(tc, random_corruption_never_crashes);
     tcase_add_test(tc, accessors);
     tcase_add_test(tc, unbuilt_collectors_refused);
     suite_add_tcase(s, tc);

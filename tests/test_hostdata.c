@@ -163,6 +163,54 @@ START_TEST(finalizer_may_use_table)
 }
 END_TEST
 
+/* A finalizer that leaves a new entry behind: free still finalizes it. */
+static gcp_hostdata *growing_table;
+static void leave_one_behind(void *p)
+{
+    count_fin(p);
+    int *next = (int *)p + 1;
+    uint32_t id;
+    if (next < &fin_count[30])
+        gcp_hostdata_insert(growing_table, next, leave_one_behind, &id);
+}
+
+START_TEST(finalizer_inserting_during_free)
+{
+    reset_counts();
+    ck_assert_ok(gcp_hostdata_new(&growing_table));
+    uint32_t id;
+    ck_assert_ok(gcp_hostdata_insert(growing_table, &fin_count[0], leave_one_behind, &id));
+    gcp_hostdata_free(growing_table);
+    for (int i = 0; i < 30; i++)
+        ck_assert_int_eq(fin_count[i], 1);
+    ck_assert_int_eq(fin_count[30], 0);
+}
+END_TEST
+
+START_TEST(full_table_limit)
+{
+    reset_counts();
+    gcp_hostdata *t;
+    ck_assert_ok(gcp_hostdata_new(&t));
+    gcp__hostdata_set_limit(t, 40);
+    uint32_t ids[41];
+    for (int i = 0; i < 40; i++)
+        ck_assert_ok(gcp_hostdata_insert(t, &fin_count[i], count_fin, &ids[i]));
+    uint32_t extra = 0;
+    ck_assert_status(gcp_hostdata_insert(t, &fin_count[40], count_fin, &extra), GCP_ELIMIT);
+    ck_assert_uint_eq(extra, 0);
+    ck_assert_uint_eq(gcp_hostdata_count(t), 40);
+    /* A freed entry makes room again. */
+    ck_assert_ok(gcp_hostdata_remove(t, ids[7]));
+    ck_assert_ok(gcp_hostdata_insert(t, &fin_count[40], count_fin, &extra));
+    ck_assert_status(gcp_hostdata_insert(t, &fin_count[41], count_fin, &ids[40]), GCP_ELIMIT);
+    gcp_hostdata_free(t);
+    for (int i = 0; i <= 40; i++)
+        ck_assert_int_eq(fin_count[i], 1);
+    ck_assert_int_eq(fin_count[41], 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hostdata");
@@ -173,6 +221,8 @@ int main(void)
     tcase_add_test(tc, clear_and_free_finalize_once);
     tcase_add_test(tc, reclaim_and_forget);
     tcase_add_test(tc, finalizer_may_use_table);
+    tcase_add_test(tc, full_table_limit);
+    tcase_add_test(tc, finalizer_inserting_during_free);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -1,0 +1,314 @@
+/* Reset between holders: zero leakage, warm-slot order and limits, the
+ * decommit queue, bound shrinking, and multi-threaded churn. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "lib/heap.h"
+#include "testutil.h"
+
+/* Writes a canary into every byte reachable through the base pointer. */
+static void canary(gcp_heap *h, uint8_t v)
+{
+    memset(gcp_heap_base(h), v, gcp_heap_bound(h));
+}
+
+static void assert_zero(gcp_heap *h)
+{
+    const uint8_t *b = gcp_heap_base(h);
+    size_t n = gcp_heap_bound(h);
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != 0)
+            ck_abort_msg("byte %zu of %zu reads %#x from the previous holder", i, n, b[i]);
+}
+
+START_TEST(canary_never_leaks_across_sizes)
+{
+    /* Holders that dirty ever larger and smaller parts of the heap,
+     * below and above keep_resident; the next one always reads zero. */
+    const size_t sizes[] = {4096, 64 * KIB, 256 * KIB, 1 * MIB, 8 * KIB, 512 * KIB, 4096};
+    gcp_pool_config c = small_config(1);
+    gcp_pool *p;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        gcp_heap *h;
+        ck_assert_ok(gcp_pool_acquire(p, &h));
+        assert_zero(h);
+        ck_assert_ok(h->mem.grow(&h->mem, sizes[i]));
+        canary(h, (uint8_t)(0xA0 + i));
+        ck_assert_ok(gcp_pool_release(p, h));
+    }
+    gcp_heap *h;
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    assert_zero(h);
+    /* And whatever it grows into. */
+    ck_assert_ok(h->mem.grow(&h->mem, gcp_heap_max(h)));
+    assert_zero(h);
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
+START_TEST(warm_slots_are_reused_most_recent_first)
+{
+    gcp_pool_config c = small_config(4);
+    gcp_pool *p;
+    gcp_heap *a, *b, *x;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    ck_assert_ok(gcp_pool_acquire(p, &a));
+    ck_assert_ok(gcp_pool_acquire(p, &b));
+    ck_assert_ok(gcp_pool_release(p, a));
+    ck_assert_ok(gcp_pool_release(p, b));
+    ck_assert_ok(gcp_pool_acquire(p, &x));
+    ck_assert_ptr_eq(x, b);
+    ck_assert_ok(gcp_pool_release(p, x));
+    ck_assert_ok(gcp_pool_acquire(p, &x));
+    ck_assert_ptr_eq(x, b);
+    gcp_heap *y;
+    ck_assert_ok(gcp_pool_acquire(p, &y));
+    ck_assert_ptr_eq(y, a);
+    ck_assert_ok(gcp_pool_release(p, x));
+    ck_assert_ok(gcp_pool_release(p, y));
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
+START_TEST(warm_slots_are_bounded)
+{
+    gcp_pool_config c = small_config(6);
+    c.max_unused_warm_slots = 2;
+    gcp_pool *p;
+    gcp_heap *h[6];
+    gcp_pool_stats st;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    for (int i = 0; i < 6; i++) {
+        ck_assert_ok(gcp_pool_acquire(p, &h[i]));
+        canary(h[i], 0x77);
+    }
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_eq(st.resident_bytes, 6 * 4 * KIB);
+    for (int i = 0; i < 6; i++)
+        ck_assert_ok(gcp_pool_release(p, h[i]));
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_le(st.warm_slots, 2);
+    ck_assert_uint_ge(st.warm_slots, 1);
+    ck_assert_uint_eq(st.decommit_queued + st.warm_slots, 6);
+    ck_assert_ok(gcp_pool_trim(p));
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_eq(st.warm_slots, 0);
+    ck_assert_uint_eq(st.decommit_queued, 0);
+    ck_assert_uint_eq(st.resident_bytes, 0);
+    ck_assert_uint_ge(st.decommit_batches, 1);
+    for (int i = 0; i < 6; i++) {
+        ck_assert_ok(gcp_pool_acquire(p, &h[i]));
+        assert_zero(h[i]);
+    }
+    for (int i = 0; i < 6; i++)
+        ck_assert_ok(gcp_pool_release(p, h[i]));
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
+START_TEST(decommit_queue_gives_back_in_batches)
+{
+    gcp_pool_config c = small_config(10);
+    gcp_pool *p;
+    gcp_heap *h[10];
+    gcp_pool_stats st;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    for (int i = 0; i < 10; i++) {
+        ck_assert_ok(gcp_pool_acquire(p, &h[i]));
+        ck_assert_ok(h[i]->mem.grow(&h[i]->mem, 1 * MIB));
+        canary(h[i], 0x5C);
+    }
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_eq(st.resident_bytes, 10 * MIB);
+    for (int i = 0; i < 10; i++)
+        ck_assert_ok(gcp_pool_release(p, h[i]));
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    /* Eight releases filled one batch; two wait for the next pass. */
+    ck_assert_uint_eq(st.decommit_batches, 1);
+    ck_assert_uint_eq(st.bytes_decommitted, 8 * (768 * KIB));
+    ck_assert_uint_eq(st.decommit_queued, 2);
+    ck_assert_uint_eq(st.resident_bytes, 8 * 256 * KIB + 2 * MIB);
+    ck_assert_ok(gcp_pool_trim(p));
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_eq(st.decommit_queued, 0);
+    ck_assert_uint_eq(st.resident_bytes, 0);
+    for (int i = 0; i < 10; i++) {
+        ck_assert_ok(gcp_pool_acquire(p, &h[i]));
+        ck_assert_ok(h[i]->mem.grow(&h[i]->mem, 1 * MIB));
+        assert_zero(h[i]);
+    }
+    for (int i = 0; i < 10; i++)
+        ck_assert_ok(gcp_pool_release(p, h[i]));
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
+START_TEST(bound_shrinks_after_a_run_of_small_holders)
+{
+    gcp_pool_config c = small_config(1);
+    gcp_pool *p;
+    gcp_heap *h;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    ck_assert_ok(h->mem.grow(&h->mem, 128 * KIB));
+    canary(h, 1);
+    ck_assert_ok(gcp_pool_release(p, h));
+    /* The bound is kept while holders might still need it... */
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    ck_assert_uint_eq(gcp_heap_bound(h), 128 * KIB);
+    ck_assert_ok(gcp_pool_release(p, h));
+    /* ...and a heap whose collector reports little use shrinks back after a
+     * run of such holders (the null bound-based mark never shrinks). */
+    size_t hw = gcp__heap_high_water(h);
+    for (int i = 0; i < 10; i++) {
+        ck_assert_ok(gcp_pool_acquire(p, &h));
+        assert_zero(h);
+        ck_assert_ok(gcp_pool_release(p, h));
+    }
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    if (hw * 4 < 128 * KIB)
+        ck_assert_uint_lt(gcp_heap_bound(h), 128 * KIB);
+    else
+        ck_assert_uint_eq(gcp_heap_bound(h), 128 * KIB);
+    assert_zero(h);
+    ck_assert_ok(h->mem.grow(&h->mem, 128 * KIB));
+    assert_zero(h);
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
+START_TEST(huge_pages_grow_in_2mib_steps)
+{
+    gcp_pool_config c = small_config(2);
+    c.huge_pages = true;
+    gcp_pool *p;
+    ck_assert_status(gcp_pool_new(&c, &p), GCP_EINVAL); /* 1 MiB + 64 KiB stride */
+    c.max_heap_bytes = 16 * MIB;
+    c.reservation_bytes = 16 * MIB;
+    c.guard_bytes = 2 * MIB;
+    c.keep_resident_bytes = 4 * MIB;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    gcp_heap *h;
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    ck_assert_uint_eq((uintptr_t)gcp_heap_base(h) % (2 * MIB), 0);
+    ck_assert_uint_eq(gcp_heap_bound(h), 4 * KIB);
+    ck_assert_ok(h->mem.grow(&h->mem, 64 * KIB));
+    ck_assert_uint_eq(gcp_heap_bound(h), 64 * KIB);     /* small heaps unchanged */
+    ck_assert_ok(h->mem.grow(&h->mem, 2 * MIB + 1));
+    ck_assert_uint_eq(gcp_heap_bound(h), 4 * MIB);      /* 2 MiB steps past 2 MiB */
+    ck_assert_ok(h->mem.grow(&h->mem, 5 * MIB));
+    ck_assert_uint_eq(gcp_heap_bound(h), 8 * MIB);
+    canary(h, 0xEF);
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    assert_zero(h);
+    ck_assert_ok(h->mem.grow(&h->mem, 16 * MIB));
+    assert_zero(h);
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_free(p));
+    gcp_heap *od;
+    ck_assert_ok(gcp_heap_new_ondemand(&c, &od));
+    ck_assert_uint_eq((uintptr_t)gcp_heap_base(od) % (2 * MIB), 0);
+    ck_assert_ok(gcp_heap_free_ondemand(od));
+}
+END_TEST
+
+/* ---------------------------------------------------------------- threads */
+
+#define THREADS 4
+#define CYCLES 3000
+
+typedef struct {
+    gcp_pool *pool;
+    int id;
+    int errors;
+} churn_arg;
+
+static void *churn(void *v)
+{
+    churn_arg *a = v;
+    for (int i = 0; i < CYCLES; i++) {
+        gcp_heap *h;
+        gcp_status st = gcp_pool_acquire(a->pool, &h);
+        if (st == GCP_EEXHAUSTED)
+            continue;
+        if (st != GCP_OK) {
+            a->errors++;
+            continue;
+        }
+        /* Sometimes dirty past keep_resident, so the decommit queue runs
+         * concurrently with the warm stacks. */
+        size_t want = (i % 50 == 0) ? 512 * KIB : (i % 7 + 1) * 4 * KIB;
+        if (h->mem.grow(&h->mem, want) != GCP_OK)
+            a->errors++;
+        const uint8_t *b = gcp_heap_base(h);
+        for (size_t o = 0; o < gcp_heap_bound(h); o += 512)
+            if (b[o] != 0) {
+                a->errors++;
+                break;
+            }
+        canary(h, (uint8_t)(a->id + 1));
+        if (gcp_pool_release(a->pool, h) != GCP_OK)
+            a->errors++;
+    }
+    return NULL;
+}
+
+START_TEST(threaded_churn_keeps_slots_whole)
+{
+    gcp_pool_config c = small_config(6);
+    c.max_unused_warm_slots = 3;
+    gcp_pool *p;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    pthread_t t[THREADS];
+    churn_arg a[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        a[i] = (churn_arg){.pool = p, .id = i};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, churn, &a[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(a[i].errors, 0);
+    }
+    gcp_pool_stats st;
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_eq(st.slots_in_use, 0);
+    ck_assert_uint_eq(st.acquires, st.releases);
+    ck_assert_uint_eq(st.acquires + st.exhaustions, THREADS * CYCLES);
+    /* All six slots are still there, each exactly once. */
+    gcp_heap *h[6], *x;
+    for (int i = 0; i < 6; i++) {
+        ck_assert_ok(gcp_pool_acquire(p, &h[i]));
+        for (int j = 0; j < i; j++)
+            ck_assert_ptr_ne(h[i], h[j]);
+    }
+    ck_assert_status(gcp_pool_acquire(p, &x), GCP_EEXHAUSTED);
+    for (int i = 0; i < 6; i++)
+        ck_assert_ok(gcp_pool_release(p, h[i]));
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("reset");
+    TCase *tc = tcase_create("zeroing");
+    tcase_add_test(tc, canary_never_leaks_across_sizes);
+    tcase_add_test(tc, bound_shrinks_after_a_run_of_small_holders);
+    tcase_add_test(tc, huge_pages_grow_in_2mib_steps);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("warm");
+    tcase_add_test(tc, warm_slots_are_reused_most_recent_first);
+    tcase_add_test(tc, warm_slots_are_bounded);
+    tcase_add_test(tc, decommit_queue_gives_back_in_batches);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("threads");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, threaded_churn_keeps_slots_whole);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
