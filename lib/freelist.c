@@ -22,9 +22,20 @@ uint32_t gcp__fl_class_of(uint64_t size)
     return GCP_FL_EXACT_CLASSES + b;
 }
 
-/* Smallest and largest block size class c may hold. */
-static void class_range(uint32_t c, uint64_t *lo, uint64_t *hi)
+/* The list a block of this size goes to. */
+static uint32_t list_of(const gcp_freelist *fl, uint64_t size)
 {
+    return fl->first_fit ? GCP_FL_CLASSES - 1u : gcp__fl_class_of(size);
+}
+
+/* Smallest and largest block size list c may hold. */
+static void class_range(const gcp_freelist *fl, uint32_t c, uint64_t *lo, uint64_t *hi)
+{
+    if (fl->first_fit) {
+        *lo = GCP_OBJ_HEADER_BYTES;
+        *hi = LIMIT_CAP;
+        return;
+    }
     if (c < GCP_FL_EXACT_CLASSES) {
         *lo = *hi = 16u + 8u * (uint64_t)c;
         return;
@@ -75,7 +86,7 @@ void gcp__fl_reset(gcp_freelist *fl)
 /* Pushes [off, off + size) on its list, writing the free header. */
 static void push(gcp_freelist *fl, uint32_t off, uint32_t size)
 {
-    uint32_t c = gcp__fl_class_of(size);
+    uint32_t c = list_of(fl, size);
     gcp__block_init_free(fl->heap, off, size, fl->head[c]);
     fl->head[c] = off;
     fl->count[c]++;
@@ -102,7 +113,7 @@ static bool block_ok(const gcp_freelist *fl, uint64_t off, uint32_t c, uint32_t 
     if (gcp__load32(p + GCP_HDR_KIND) != (uint32_t)GCP_KIND_FREE)
         return false;
     uint64_t lo, hi;
-    class_range(c, &lo, &hi);
+    class_range(fl, c, &lo, &hi);
     uint32_t s = gcp__load32(p + GCP_HDR_SIZE);
     if (s < lo || s > hi || (s & (GCP_OBJ_ALIGN - 1)) != 0 || off + s > fl->frontier)
         return false;
@@ -164,7 +175,7 @@ static uint32_t next_nonempty(const gcp_freelist *fl, uint32_t c)
 
 static int from_lists(gcp_freelist *fl, uint32_t size, gcp_ref *out)
 {
-    uint32_t c = gcp__fl_class_of(size);
+    uint32_t c = list_of(fl, size);
     int r;
     if (fl->count[c] != 0 || fl->head[c] != 0) {
         r = take_fit(fl, c, size, out);
@@ -188,9 +199,13 @@ gcp_status gcp__fl_alloc(gcp_freelist *fl, uint32_t size, gcp_ref *out)
     if ((uint64_t)size > max - GCP_HEAP_START)
         return GCP_ETOOLARGE;
     for (int attempt = 0;; attempt++) {
-        int r = from_lists(fl, size, out);
-        if (r != NOT_FOUND)
-            return (gcp_status)r;
+        /* With every list empty (a fresh heap, or one whose garbage all
+         * went back to the frontier) allocation is a bump. */
+        if (fl->nonempty[0] | fl->nonempty[1]) {
+            int r = from_lists(fl, size, out);
+            if (r != NOT_FOUND)
+                return (gcp_status)r;
+        }
         uint64_t end = fl->frontier + size;
         if (end <= usable_end(heap))
             break;

@@ -53,6 +53,9 @@ typedef struct gcp_freelist {
     uint64_t free_bytes;        /* bytes in the lists (not the frontier) */
     uint64_t free_blocks;       /* blocks in the lists */
     bool dirty;                 /* blocks freed since the last rebuild */
+    /* Benchmark knob: one address-unordered list searched first-fit for
+     * every size (what the size classes are measured against). */
+    bool first_fit;
     /* Rebuild state: the pending run of free bytes [run_start, run_end). */
     uint64_t run_start, run_end;
 } gcp_freelist;
