@@ -86,16 +86,18 @@ static const char *name_of(gcp_collector k)
 /* Small enough to stay in cache between collections, as Boehm's heap does. */
 #define HEAP (4 * MIB)
 
-static void throughput(gcp_collector kind, long n)
+static double throughput_once(gcp_collector kind, long n, long *collections_out,
+                              double *alloc_rate)
 {
     bench_store b;
     open_store(&b, kind, HEAP, 100000);
     long collections = 0;
-    double t0 = now();
+    double t0 = now(), in_gc = 0;
     for (long i = 0; i < n; i++) {
         gcp_ref r;
         gcp_status st = gcp_heap_alloc_struct(b.heap, S, &r);
         if (st == GCP_NEED_GC) {
+            double g0 = now();
             if (kind == GCP_COLLECTOR_NULL) {
                 /* Never reclaims: start over in a fresh store. */
                 close_store(&b);
@@ -104,6 +106,7 @@ static void throughput(gcp_collector kind, long n)
                 must(gcp_store_gc(b.store), "gc");
             }
             collections++;
+            in_gc += now() - g0;
             st = gcp_heap_alloc_struct(b.heap, S, &r);
         }
         must(st, "alloc");
@@ -111,9 +114,27 @@ static void throughput(gcp_collector kind, long n)
             must(gcp_heap_drop_ref(b.heap, b.table, r), "drop");
     }
     double dt = now() - t0;
-    printf("  %-10s %8.1f M objects/s  (%ld objects, %ld collections or resets)\n",
-           name_of(kind), (double)n / dt / 1e6, n, collections);
     close_store(&b);
+    *collections_out = collections;
+    *alloc_rate = (double)n / (dt - in_gc);
+    return (double)n / dt;
+}
+
+/* The machine is shared: the best of three runs is the figure. */
+static void throughput(gcp_collector kind, long n)
+{
+    long collections = 0;
+    double best = 0, best_alloc = 0, a;
+    for (int i = 0; i < 3; i++) {
+        double r = throughput_once(kind, n, &collections, &a);
+        if (r > best)
+            best = r;
+        if (a > best_alloc)
+            best_alloc = a;
+    }
+    printf("  %-10s %8.1f M objects/s, %6.1f M/s outside collections"
+           "  (best of 3; %ld objects, %ld collections or resets)\n",
+           name_of(kind), best / 1e6, best_alloc / 1e6, n, collections);
 }
 
 #ifdef HAVE_BDWGC
@@ -121,13 +142,18 @@ static void throughput_boehm(long n)
 {
     GC_INIT();
     void *volatile sink = NULL;
-    double t0 = now();
-    for (long i = 0; i < n; i++)
-        sink = GC_malloc(32);
-    double dt = now() - t0;
+    double best = 0;
+    for (int r = 0; r < 3; r++) {
+        double t0 = now();
+        for (long i = 0; i < n; i++)
+            sink = GC_malloc(32);
+        double rate = (double)n / (now() - t0);
+        if (rate > best)
+            best = rate;
+    }
     (void)sink;
-    printf("  %-10s %8.1f M objects/s  (%ld objects, %lu collections)\n", "boehm",
-           (double)n / dt / 1e6, n, (unsigned long)GC_get_gc_no());
+    printf("  %-10s %8.1f M objects/s  (best of 3; %ld objects, GC_malloc(32))\n", "boehm",
+           best / 1e6, n);
 }
 #endif
 
@@ -187,6 +213,12 @@ static void collection_cost(uint64_t live_mib)
 
 /* ---------------------------------------------------------------- 3. step lengths */
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static void longest_step(uint32_t budget, uint64_t live_mib)
 {
     long n = (long)(live_mib * MIB / 32);
@@ -204,24 +236,27 @@ static void longest_step(uint32_t budget, uint64_t live_mib)
     gcp_collection *gc;
     must(gcp_heap_gc_start(b.heap, gcp_store_roots(b.store), b.table, &gc), "start");
     gcp_progress p = GCP_CONTINUE;
-    double worst = 0, total = 0;
-    long steps = 0;
+    size_t steps = 0, cap = 1024;
+    double *times = malloc(cap * sizeof *times);
     uint64_t most_units = 0;
     while (p == GCP_CONTINUE) {
         double t0 = now();
         must(gcp_collection_step(gc, &p), "step");
         double dt = now() - t0;
-        total += dt;
-        if (dt > worst)
-            worst = dt;
+        if (steps == cap)
+            times = realloc(times, (cap *= 2) * sizeof *times);
+        times[steps++] = dt;
         uint64_t u = gcp__gc_last_step_units(b.heap);
         if (u > most_units)
             most_units = u;
-        steps++;
     }
-    printf("  budget %7u: longest step %8.1f us, mean %7.1f us, %7ld steps, most units %llu\n",
-           budget, worst * 1e6, total * 1e6 / (double)steps, steps,
-           (unsigned long long)most_units);
+    qsort(times, steps, sizeof *times, cmp_double);
+    /* The machine is shared with other work: the maximum includes
+     * preemptions, the 99th percentile mostly does not. */
+    printf("  budget %7u: median %8.1f us, p99 %8.1f us, max %8.1f us; %6zu steps, most units %llu\n",
+           budget, times[steps / 2] * 1e6, times[steps * 99 / 100] * 1e6,
+           times[steps - 1] * 1e6, steps, (unsigned long long)most_units);
+    free(times);
     close_store(&b);
 }
 

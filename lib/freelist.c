@@ -192,15 +192,13 @@ static int from_lists(gcp_freelist *fl, uint32_t size, gcp_ref *out)
     return NOT_FOUND;
 }
 
-gcp_status gcp__fl_alloc(gcp_freelist *fl, uint32_t size, gcp_ref *out)
+gcp_status gcp__fl_alloc_slow(gcp_freelist *fl, uint32_t size, gcp_ref *out)
 {
     gcp_heap *heap = fl->heap;
     uint64_t max = heap->mem.max < LIMIT_CAP ? heap->mem.max : LIMIT_CAP;
     if ((uint64_t)size > max - GCP_HEAP_START)
         return GCP_ETOOLARGE;
     for (int attempt = 0;; attempt++) {
-        /* With every list empty (a fresh heap, or one whose garbage all
-         * went back to the frontier) allocation is a bump. */
         if (fl->nonempty[0] | fl->nonempty[1]) {
             int r = from_lists(fl, size, out);
             if (r != NOT_FOUND)

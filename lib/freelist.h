@@ -71,7 +71,22 @@ void gcp__fl_reset(gcp_freelist *fl);
  * heap->collected_since_alloc), GCP_ESYS, GCP_ECORRUPT (heap poisoned).
  * Runs gcp__fl_coalesce once before giving up when blocks were freed since
  * the last rebuild. */
-gcp_status gcp__fl_alloc(gcp_freelist *fl, uint32_t size, gcp_ref *out);
+gcp_status gcp__fl_alloc_slow(gcp_freelist *fl, uint32_t size, gcp_ref *out);
+static inline gcp_status gcp__fl_alloc(gcp_freelist *fl, uint32_t size, gcp_ref *out)
+{
+    /* Fast path: every list empty (a fresh heap, or one whose garbage all
+     * went back to the frontier) and room below the bound: a bump. */
+    uint64_t end = fl->frontier + size;
+    if ((fl->nonempty[0] | fl->nonempty[1]) == 0 && end <= fl->heap->mem.bound &&
+        end <= UINT32_MAX) {
+        *out = (gcp_ref)fl->frontier;
+        fl->frontier = end;
+        if (end > fl->high_water)
+            fl->high_water = end;
+        return GCP_OK;
+    }
+    return gcp__fl_alloc_slow(fl, size, out);
+}
 
 /* Gives the block [off, off + size) back: writes a free header there and
  * pushes it on its list (no merging). */
