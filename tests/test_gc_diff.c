@@ -435,16 +435,19 @@ static void op_stamp(void)
 
 /* ---------------------------------------------------------------- driver */
 
-static void run_one(gcp_collector k, uint64_t seed, int ops)
+static const char *cname(void) { return drc() ? "drc" : "marksweep"; }
+
+/* Opens a heap for collector k and seeds the generator. */
+static void start(gcp_collector k, uint64_t seed, bool *rare, uint32_t *budget)
 {
     kind = k;
     rng = seed * UINT64_C(0x9E3779B97F4A7C15) + 1;
-    uint32_t budget = 1 + below(40);
+    *budget = 1 + below(40);
     /* Even seeds collect ten times less often, so the heap fills up and
      * allocations meet GCP_NEED_GC. */
-    bool rare = seed % 2 == 0;
-    snprintf(where, sizeof where, "%s seed %" PRIu64 " setup", k == GCP_COLLECTOR_DRC ? "drc" : "marksweep", seed);
-    gcf_open(&F, k, rare ? 8 * KIB : 16 * KIB, budget);
+    *rare = seed % 2 == 0;
+    snprintf(where, sizeof where, "%s seed %" PRIu64 " setup", cname(), seed);
+    gcf_open(&F, k, *rare ? 8 * KIB : 16 * KIB, *budget);
     ck_assert_ok(gcp_roots_new(&roots));
     nobj = 0;
     sp = 0;
@@ -458,9 +461,13 @@ static void run_one(gcp_collector k, uint64_t seed, int ops)
         sid[i] = -1;
         ck_assert_ok(gcp_roots_add_stack(roots, &st[i]));
     }
+}
+
+static void play(uint64_t seed, int ops, bool rare, uint32_t budget)
+{
     for (int i = 0; i < ops; i++) {
-        snprintf(where, sizeof where, "%s seed %" PRIu64 " op %d (budget %u)",
-                 k == GCP_COLLECTOR_DRC ? "drc" : "marksweep", seed, i, budget);
+        snprintf(where, sizeof where, "%s seed %" PRIu64 " op %d (budget %u)", cname(), seed,
+                 i, budget);
         uint32_t r = below(100);
         if (r < 25)
             op_alloc();
@@ -483,13 +490,117 @@ static void run_one(gcp_collector k, uint64_t seed, int ops)
         else if (!rare || below(10) == 0)
             collect();
     }
-    collect();
-    /* Freeing the store's table finalizes what is left, once. */
+}
+
+/* Frees the store; every finalizer must then have run exactly once. */
+static void finish(void)
+{
     gcp_roots_free(roots);
     gcf_close(&F);
     for (int i = 0; i < nobj; i++)
         if (M[i].kind == MK_E)
             CHECK(M[i].fin == 1);
+}
+
+static void run_one(gcp_collector k, uint64_t seed, int ops)
+{
+    bool rare;
+    uint32_t budget;
+    start(k, seed, &rare, &budget);
+    play(seed, ops, rare, budget);
+    collect();
+    finish();
+}
+
+/* ---------------------------------------------------------------- hostile heaps */
+
+/* A status from a heap that may be corrupt: an ECORRUPT must have poisoned
+ * it, an EPOISONED must follow a poisoning.  Returns true if poisoned. */
+static bool allowed(gcp_status s)
+{
+    bool p = gcp_heap_is_poisoned(F.heap);
+    if (s == GCP_ECORRUPT || s == GCP_EPOISONED)
+        CHECK(p);
+    return p;
+}
+
+/* Collects in steps; any step may find the corruption. */
+static void hostile_collect(void)
+{
+    gcp_collection *gc;
+    if (allowed(gcp_heap_gc_start(F.heap, roots, F.table, &gc)))
+        return;
+    gcp_progress p = GCP_CONTINUE;
+    for (long n = 0; p == GCP_CONTINUE; n++) {
+        gcp_status s = gcp_collection_step(gc, &p);
+        if (s != GCP_OK) {
+            CHECK(allowed(s));
+            return;
+        }
+        CHECK(n < 10000000);
+    }
+}
+
+/* Builds a heap with the model's operations, then writes random bytes or
+ * words into it, as compiled code could, and keeps using it: every status
+ * must be a clean one, never a crash or a wild access (run it under ASan
+ * or valgrind), and each finalizer must still run exactly once. */
+static bool fuzz_one(gcp_collector k, uint64_t seed)
+{
+    bool rare;
+    uint32_t budget;
+    start(k, seed, &rare, &budget);
+    play(seed, 300 + (int)below(1500), rare, budget);
+    snprintf(where, sizeof where, "%s fuzz seed %" PRIu64, cname(), seed);
+    size_t used = gcp__heap_high_water(F.heap);
+    uint8_t *base = gcp_heap_base(F.heap);
+    for (int f = 1 + (int)below(4); f > 0; f--) {
+        size_t off = below((uint32_t)used);
+        switch (below(4)) {
+        case 0:
+            base[off] = (uint8_t)next_rand();
+            break;
+        case 1:
+            base[off] ^= (uint8_t)(1u << below(8));
+            break;
+        default:
+            /* A plausible word: small, a ref nearby, or anything. */
+            off &= ~(size_t)3;
+            if (off + 4 <= used)
+                gcp__store32(base + off, below(3) == 0 ? below(64)
+                                         : below(2) ? (uint32_t)(off & ~(size_t)7) + 8u * below(8)
+                                                    : (uint32_t)next_rand());
+            break;
+        }
+    }
+    hostile_collect();
+    for (int i = 0; i < NH; i++) {
+        if (hid[i] < 0)
+            continue;
+        gcp_header h;
+        gcp_ref v;
+        allowed(gcp_heap_header(F.heap, hs[i], &h));
+        allowed(gcp_struct_get_ref(F.heap, hs[i], 0, &v));
+        allowed(gcp_array_get_ref(F.heap, hs[i], 0, &v));
+        allowed(gcp_struct_set_ref(F.heap, F.table, hs[i], 8, hs[(i + 1) % NH]));
+        allowed(gcp_array_set_ref(F.heap, F.table, hs[i], 0, GCP_REF_NULL));
+        if (allowed(gcp_heap_clone_ref(F.heap, hs[i], &v)) == false)
+            allowed(gcp_heap_drop_ref(F.heap, F.table, v));
+        allowed(gcp_heap_expose_ref(F.heap, hs[i]));
+    }
+    for (int i = 0; i < 50; i++) {
+        gcp_ref r;
+        gcp_status s = gcp_heap_alloc_array(F.heap, F.RA, below(40), &r);
+        if (s == GCP_NEED_GC)
+            hostile_collect();
+        else
+            allowed(s);
+    }
+    hostile_collect();
+    bool poisoned = gcp_heap_is_poisoned(F.heap);
+    /* The heap goes back to the pool whatever state it is in. */
+    finish();
+    return poisoned;
 }
 
 static int env_int(const char *name, int dflt)
@@ -512,6 +623,24 @@ static void run_seeds(gcp_collector k)
 START_TEST(diff_drc) { run_seeds(GCP_COLLECTOR_DRC); }
 END_TEST
 
+static void fuzz_seeds(gcp_collector k)
+{
+    int seeds = env_int("GCP_DIFF_SEEDS", 40) * 5, poisoned = 0;
+    uint64_t first = (uint64_t)env_int("GCP_DIFF_FIRST_SEED", 1);
+    for (uint64_t s = first; s < first + (uint64_t)seeds; s++)
+        poisoned += fuzz_one(k, s);
+    /* The corruption is found often, and not every time (a flipped scalar
+     * is harmless): the checks really run. */
+    ck_assert_int_gt(poisoned, seeds / 10);
+    ck_assert_int_lt(poisoned, seeds);
+}
+
+START_TEST(hostile_drc) { fuzz_seeds(GCP_COLLECTOR_DRC); }
+END_TEST
+
+START_TEST(hostile_marksweep) { fuzz_seeds(GCP_COLLECTOR_MARKSWEEP); }
+END_TEST
+
 START_TEST(diff_marksweep) { run_seeds(GCP_COLLECTOR_MARKSWEEP); }
 END_TEST
 
@@ -522,6 +651,8 @@ int main(void)
     tcase_set_timeout(tc, 0);
     tcase_add_test(tc, diff_drc);
     tcase_add_test(tc, diff_marksweep);
+    tcase_add_test(tc, hostile_drc);
+    tcase_add_test(tc, hostile_marksweep);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
