@@ -22,10 +22,9 @@
  *
  * The grey stack is host memory too, growable, and holds each object at
  * most once (an object is marked when pushed), so its size is bounded by
- * the number of objects below the frontier.
+ * the number of objects below the frontier.  Both are the shared tracer of
+ * lib/reclaim.h, which DRC's backup trace uses too.
  */
-#include <string.h>
-
 #include "lib/alloc.h"
 #include "lib/collector.h"
 #include "lib/heap.h"
@@ -33,19 +32,10 @@
 #include "lib/object.h"
 #include "lib/reclaim.h"
 
-typedef struct grey {
-    gcp_ref ref;
-    uint32_t done;      /* 0: not taken yet; k + 1: k reference slots scanned */
-} grey;
-
 enum phase { IDLE, ROOTS, MARK, SWEEP };
 
 typedef struct ms_heap {
     gcp_flc base;        /* must stay first */
-    uint64_t *marks;
-    size_t mark_words;   /* capacity of marks */
-    grey *stack;
-    size_t sp, stack_cap;
     enum phase phase;
     size_t root_i;
     uint64_t sweep_at;
@@ -66,8 +56,7 @@ static void ms_destroy(gcp_heap *heap)
     ms_heap *m = heap->cdata;
     if (!m)
         return;
-    gcp__free(m->marks);
-    gcp__free(m->stack);
+    gcp__trace_free(&m->base);
     gcp__free(m);
     heap->cdata = NULL;
 }
@@ -77,72 +66,11 @@ static void ms_reset(gcp_heap *heap)
     ms_heap *m = heap->cdata;
     gcp__fl_reset(&m->base.fl);
     m->phase = IDLE;
-    m->sp = 0;
+    m->base.tracer.sp = 0;
     m->base.last_step_units = 0;
 }
 
 /* ---------------------------------------------------------------- marking */
-
-static bool is_marked(const ms_heap *m, gcp_ref r)
-{
-    uint64_t g = r / GCP_OBJ_ALIGN;
-    return (m->marks[g >> 6] >> (g & 63u)) & 1u;
-}
-
-static void set_mark(ms_heap *m, gcp_ref r)
-{
-    uint64_t g = r / GCP_OBJ_ALIGN;
-    m->marks[g >> 6] |= (uint64_t)1 << (g & 63u);
-}
-
-/* Validates an object that marking reached: a valid header and, since the
- * bitmap only covers it, below the frontier. */
-static gcp_status reach(gcp_heap *heap, const ms_heap *m, gcp_ref r, gcp_obj *o)
-{
-    gcp_status st = gcp__obj_check(heap, r, o);
-    if (st != GCP_OK)
-        return st == GCP_EINVAL ? gcp__heap_corrupt(heap) : st;
-    if ((uint64_t)r + o->size > m->base.fl.frontier)
-        return gcp__heap_corrupt(heap);
-    return GCP_OK;
-}
-
-static gcp_status push_grey(ms_heap *m, gcp_ref r, uint32_t done)
-{
-    if (m->sp == m->stack_cap) {
-        /* Each object is pushed at most once: more entries than objects
-         * fit below the frontier means a bug, not a big heap. */
-        size_t most = (size_t)(m->base.fl.frontier / GCP_OBJ_HEADER_BYTES) + 1;
-        if (m->stack_cap >= most)
-            return gcp__heap_corrupt(m->base.fl.heap);
-        size_t ncap = m->stack_cap ? m->stack_cap * 2 : 256;
-        if (ncap > most)
-            ncap = most;
-        grey *ns = gcp__realloc(m->stack, ncap * sizeof *ns);
-        if (!ns)
-            return GCP_ENOMEM;
-        m->stack = ns;
-        m->stack_cap = ncap;
-    }
-    m->stack[m->sp++] = (grey){.ref = r, .done = done};
-    return GCP_OK;
-}
-
-/* White -> grey.  Returns the ref's (possibly new) location: the same ref,
- * as this collector never moves objects; a moving one would return the
- * forwarded address here and the callers already write it back. */
-static gcp_status shade(gcp_heap *heap, ms_heap *m, gcp_ref r, gcp_ref *moved)
-{
-    *moved = r;
-    if (!gcp_ref_is_heap(r))
-        return GCP_OK;
-    gcp_obj o;
-    gcp_status st = reach(heap, m, r, &o);
-    if (st != GCP_OK || is_marked(m, r))
-        return st;
-    set_mark(m, r);
-    return push_grey(m, r, 0);
-}
 
 static gcp_status mark_roots(gcp_collection *gc, ms_heap *m, uint64_t budget, uint64_t *units)
 {
@@ -151,7 +79,7 @@ static gcp_status mark_roots(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
         gcp_ref r, moved;
         if (gcp_roots_get(gc->roots, m->root_i, &r) != GCP_OK)
             return gcp__heap_corrupt(gc->heap);
-        gcp_status st = shade(gc->heap, m, r, &moved);
+        gcp_status st = gcp__trace_shade(&m->base, r, &moved);
         if (st != GCP_OK)
             return st;
         if (moved != r)
@@ -164,42 +92,15 @@ static gcp_status mark_roots(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
     return GCP_OK;
 }
 
-static gcp_status mark_some(gcp_heap *heap, ms_heap *m, uint64_t budget, uint64_t *units)
+static gcp_status mark_some(ms_heap *m, uint64_t budget, uint64_t *units)
 {
-    while (m->sp > 0 && *units < budget) {
-        grey g = m->stack[--m->sp];
-        gcp_obj o;
-        gcp_status st = reach(heap, m, g.ref, &o);
-        if (st != GCP_OK)
-            return st;
-        if (g.done == 0) {
-            g.done = 1;
-            (*units)++;
-        }
-        uint32_t n = gcp__obj_nrefs(&o);
-        while (g.done - 1 < n && *units < budget) {
-            uint32_t i = g.done - 1;
-            gcp_ref r = gcp__obj_ref_get(&o, i), moved;
-            st = shade(heap, m, r, &moved);
-            if (st != GCP_OK)
-                return st;
-            if (moved != r)
-                gcp__obj_ref_put(&o, i, moved);
-            g.done++;
-            (*units)++;
-        }
-        if (g.done - 1 < n) {
-            /* Out of budget halfway: the rest waits for the next step.
-             * The slot just freed by the pop is still there. */
-            m->stack[m->sp++] = g;
-        }
-    }
-    if (m->sp == 0) {
+    gcp_status st = gcp__trace_drain(&m->base, budget, units);
+    if (st == GCP_OK && m->base.tracer.sp == 0) {
         m->phase = SWEEP;
         m->sweep_at = GCP_HEAP_START;
         gcp__fl_rebuild_begin(&m->base.fl);
     }
-    return GCP_OK;
+    return st;
 }
 
 /* ---------------------------------------------------------------- sweeping */
@@ -216,7 +117,7 @@ static gcp_status sweep_some(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
             return gcp__heap_corrupt(heap);
         if (o.kind == GCP_KIND_FREE) {
             gcp__fl_rebuild_free(fl, at, o.size);
-        } else if (is_marked(m, at)) {
+        } else if (gcp__trace_marked(&m->base, at)) {
             gcp__fl_rebuild_live(fl);
         } else {
             if (o.kind == GCP_KIND_EXTERNREF &&
@@ -239,19 +140,10 @@ static gcp_status sweep_some(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
 
 static gcp_status ms_gc_start(gcp_collection *gc)
 {
-    gcp_heap *heap = gc->heap;
-    ms_heap *m = heap->cdata;
-    size_t granules = (size_t)(m->base.fl.frontier / GCP_OBJ_ALIGN);
-    size_t words = granules / 64 + 1;
-    if (words > m->mark_words) {
-        uint64_t *nm = gcp__realloc(m->marks, words * sizeof *nm);
-        if (!nm)
-            return GCP_ENOMEM;
-        m->marks = nm;
-        m->mark_words = words;
-    }
-    memset(m->marks, 0, words * sizeof *m->marks);
-    m->sp = 0;
+    ms_heap *m = gc->heap->cdata;
+    gcp_status st = gcp__trace_begin(&m->base);
+    if (st != GCP_OK)
+        return st;
     m->root_i = 0;
     m->phase = ROOTS;
     m->base.last_step_units = 0;
@@ -271,7 +163,7 @@ static gcp_status ms_gc_step(gcp_collection *gc, gcp_progress *out)
             st = mark_roots(gc, m, budget, &units);
             break;
         case MARK:
-            st = mark_some(gc->heap, m, budget, &units);
+            st = mark_some(m, budget, &units);
             break;
         case SWEEP:
             st = sweep_some(gc, m, budget, &units, &done);
@@ -296,7 +188,7 @@ static void ms_gc_abort(gcp_collection *gc)
     if (m->phase == SWEEP)
         gcp__fl_rebuild_live(&m->base.fl);   /* keep what was swept */
     m->phase = IDLE;
-    m->sp = 0;
+    m->base.tracer.sp = 0;
 }
 
 const gcp_collector_ops gcp__marksweep_collector = {

@@ -9,12 +9,57 @@
 
 #include "lib/freelist.h"
 #include "lib/heap.h"
+#include "lib/object.h"
+
+/* A grey object: taken from the stack `done - 1` of its reference slots
+ * scanned (0: not taken yet), so a large array is scanned across steps. */
+typedef struct gcp_grey {
+    gcp_ref ref;
+    uint32_t done;
+} gcp_grey;
+
+/* Tri-colour marking state, all in host memory: a mark bitmap (one bit per
+ * 8-byte granule below the frontier; compiled code cannot forge a mark, and
+ * nothing stale survives from an earlier collection since the bitmap is
+ * cleared each time) and the grey stack (each object is pushed once, when
+ * it is marked, so its depth is bounded by the objects below the frontier).
+ * White: no mark.  Grey: marked and on the stack.  Black: marked, scanned. */
+typedef struct gcp_tracer {
+    uint64_t *marks;
+    size_t mark_words;
+    gcp_grey *stack;
+    size_t sp, cap;
+} gcp_tracer;
 
 /* First member of the DRC and mark-sweep per-heap state (heap->cdata). */
 typedef struct gcp_flc {
     gcp_freelist fl;
     uint64_t last_step_units;   /* work units done by the latest gc_step */
+    gcp_tracer tracer;
 } gcp_flc;
+
+/* Clears the marks for the heap below the frontier and empties the grey
+ * stack.  GCP_ENOMEM. */
+gcp_status gcp__trace_begin(gcp_flc *c);
+/* Frees the tracer's host memory. */
+void gcp__trace_free(gcp_flc *c);
+static inline bool gcp__trace_marked(const gcp_flc *c, gcp_ref r)
+{
+    uint64_t g = r / GCP_OBJ_ALIGN;
+    return (c->tracer.marks[g >> 6] >> (g & 63u)) & 1u;
+}
+/* Validates an object the collector reached (a valid object, below the
+ * frontier): GCP_ECORRUPT + poison otherwise, also for a FREE block unless
+ * blocks is true. */
+gcp_status gcp__trace_reach(gcp_flc *c, gcp_ref r, gcp_obj *o, bool blocks);
+/* White -> grey for a heap ref (null and i31 are ignored).  *moved gets the
+ * ref's location after the collection: the same ref, as no collector moves
+ * objects yet; callers write it back (gcp_roots_set, the field), so a
+ * moving collector only has to change this function. */
+gcp_status gcp__trace_shade(gcp_flc *c, gcp_ref r, gcp_ref *moved);
+/* Scans grey objects until the stack is empty or *units reaches budget:
+ * one unit per object taken, one per reference slot scanned. */
+gcp_status gcp__trace_drain(gcp_flc *c, uint64_t budget, uint64_t *units);
 
 /* Shared hooks: allocation from the free lists, and their high water. */
 gcp_status gcp__flc_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out);
