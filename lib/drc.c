@@ -49,7 +49,7 @@
 #include "lib/object.h"
 #include "lib/reclaim.h"
 
-enum phase { IDLE, ROOTS, ZCT, SCAN };
+enum phase { IDLE, ROOTS, ZCT, SCAN, T_UNCOUNT, T_MARK, T_SWEEP };
 
 typedef struct drc_heap {
     gcp_flc base;              /* must stay first */
@@ -67,6 +67,8 @@ typedef struct drc_heap {
     enum phase phase;
     size_t i, keep;
     uint64_t scan_at;
+    bool trace_wanted;         /* an allocation failed: trace next time */
+    bool trace_now;            /* this collection ends with a trace */
 } drc_heap;
 
 /* Most objects that fit below the frontier: bounds every host-side table. */
@@ -336,8 +338,10 @@ static gcp_status roots_step(gcp_collection *gc, drc_heap *d)
 
 static gcp_status zct_step(gcp_heap *heap, drc_heap *d, bool *done)
 {
-    if (d->i == d->zct_n) {
+    if (d->i >= d->zct_n) {
+        /* Idempotent: a step that runs out of budget here comes back. */
         d->zct_n = d->keep;
+        d->i = d->zct_n;
         *done = true;
         return GCP_OK;
     }
@@ -362,6 +366,119 @@ static gcp_status scan_step(gcp_heap *heap, drc_heap *d, bool *done)
     return o.kind == GCP_KIND_FREE ? GCP_OK : examine(heap, d, &o);
 }
 
+/* ---------------------------------------------------------------- backup trace */
+
+/* Takes (or gives back, when restore) one count from each heap ref held by
+ * object o's fields. */
+static gcp_status recount_children(drc_heap *d, const gcp_obj *o, bool restore)
+{
+    uint32_t n = gcp__obj_nrefs(o);
+    for (uint32_t i = 0; i < n; i++) {
+        gcp_ref r = gcp__obj_ref_get(o, i);
+        if (!gcp_ref_is_heap(r))
+            continue;
+        gcp_obj c;
+        gcp_status st = gcp__trace_reach(&d->base, r, &c, false);
+        if (st != GCP_OK)
+            return st;
+        if (restore) {
+            count_inc(c.p);
+        } else {
+            bool zero;
+            st = count_dec(d->base.fl.heap, c.p, &zero);
+            if (st != GCP_OK)
+                return st;
+        }
+    }
+    return GCP_OK;
+}
+
+/* The next block of the current walk, or done at the frontier. */
+static gcp_status walk_next(drc_heap *d, gcp_obj *o, bool *end)
+{
+    *end = d->scan_at >= d->base.fl.frontier;
+    if (*end)
+        return GCP_OK;
+    gcp_status st = gcp__trace_reach(&d->base, (gcp_ref)d->scan_at, o, true);
+    if (st == GCP_OK)
+        d->scan_at += o->size;
+    return st;
+}
+
+/* Walk 1: take away every count an object gets from another object's
+ * field.  What is left is what the host holds. */
+static gcp_status uncount_step(drc_heap *d, uint64_t *units)
+{
+    gcp_obj o;
+    bool end;
+    gcp_status st = walk_next(d, &o, &end);
+    if (st != GCP_OK)
+        return st;
+    if (end) {
+        d->phase = T_MARK;
+        d->scan_at = GCP_HEAP_START;
+        return gcp__trace_begin(&d->base);
+    }
+    if (o.kind == GCP_KIND_FREE)
+        return GCP_OK;
+    *units += gcp__obj_nrefs(&o);
+    return recount_children(d, &o, false);
+}
+
+/* Walk 2: objects the host still holds, exposed ones and roots are traced
+ * from; a protected object whose count is all internal goes to the ZCT. */
+static gcp_status mark_step(drc_heap *d, uint64_t budget, uint64_t *units)
+{
+    if (d->base.tracer.sp > 0)
+        return gcp__trace_drain(&d->base, budget, units);
+    (*units)++;
+    gcp_obj o;
+    bool end;
+    gcp_status st = walk_next(d, &o, &end);
+    if (st != GCP_OK)
+        return st;
+    if (end) {
+        d->phase = T_SWEEP;
+        d->scan_at = GCP_HEAP_START;
+        return GCP_OK;
+    }
+    if (o.kind == GCP_KIND_FREE)
+        return GCP_OK;
+    bool held = count_of(o.p) != 0, prot = set_has(d, o.ref);
+    if (!held && !prot)
+        return GCP_OK;
+    if (!held)
+        zct_add(d, o.ref, o.p);
+    gcp_ref moved;
+    return gcp__trace_shade(&d->base, o.ref, &moved);
+}
+
+/* Walk 3: marked objects get their fields' counts back; unmarked ones are
+ * garbage no outside reference reaches (cycles, and what hangs off them)
+ * and are freed, so the counts they held on marked objects stay taken. */
+static gcp_status trace_sweep_step(gcp_collection *gc, drc_heap *d, uint64_t *units, bool *done)
+{
+    gcp_obj o;
+    bool end;
+    gcp_status st = walk_next(d, &o, &end);
+    if (st != GCP_OK || end) {
+        *done = end;
+        return st;
+    }
+    if (o.kind == GCP_KIND_FREE)
+        return GCP_OK;
+    if (gcp__trace_marked(&d->base, o.ref)) {
+        *units += gcp__obj_nrefs(&o);
+        return recount_children(d, &o, true);
+    }
+    if (o.kind == GCP_KIND_EXTERNREF &&
+        gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o)) != GCP_OK)
+        return gcp__heap_corrupt(gc->heap);
+    gc->bytes_reclaimed += o.size;
+    gcp__fl_free(&d->base.fl, o.ref, o.size);
+    return GCP_OK;
+}
+
 static gcp_status drc_gc_start(gcp_collection *gc)
 {
     drc_heap *d = gc->heap->cdata;
@@ -369,6 +486,8 @@ static gcp_status drc_gc_start(gcp_collection *gc)
     d->i = d->keep = 0;
     d->work_n = 0;
     d->base.last_step_units = 0;
+    d->trace_now = d->trace_wanted;
+    d->trace_wanted = false;
     gc->state = d;
     return GCP_OK;
 }
@@ -380,21 +499,38 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
     uint64_t budget = gcp__flc_budget(heap), units = 0;
     gcp_status st = GCP_OK;
     bool done = false;
-    while (st == GCP_OK && units < budget && !(done && d->work_n == 0)) {
+    while (st == GCP_OK && units < budget) {
         if (d->work_n > 0) {
             st = free_one(gc, d, &units);
             continue;
         }
-        units++;
+        if (done)
+            break;
+        if (d->phase != T_MARK)
+            units++;   /* mark_step counts its own units */
         switch (d->phase) {
         case ROOTS:
             st = roots_step(gc, d);
             break;
         case ZCT:
-            st = zct_step(heap, d, &done);
-            break;
         case SCAN:
-            st = scan_step(heap, d, &done);
+            st = d->phase == ZCT ? zct_step(heap, d, &done) : scan_step(heap, d, &done);
+            if (done && d->trace_now) {
+                /* The zero counts are done; the backup trace follows. */
+                done = false;
+                d->trace_now = false;
+                d->phase = T_UNCOUNT;
+                d->scan_at = GCP_HEAP_START;
+            }
+            break;
+        case T_UNCOUNT:
+            st = uncount_step(d, &units);
+            break;
+        case T_MARK:
+            st = mark_step(d, budget, &units);
+            break;
+        case T_SWEEP:
+            st = trace_sweep_step(gc, d, &units, &done);
             break;
         case IDLE:
             done = true;
@@ -417,7 +553,19 @@ static void drc_gc_abort(gcp_collection *gc)
 {
     drc_heap *d = gc->heap->cdata;
     d->work_n = 0;
+    d->base.tracer.sp = 0;
     d->phase = IDLE;
+}
+
+/* Allocation; a failure asks for a backup trace in the next collection. */
+static gcp_status drc_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out)
+{
+    gcp_status st = gcp__flc_alloc(heap, size, out);
+    if (st == GCP_NEED_GC) {
+        drc_heap *d = heap->cdata;
+        d->trace_wanted = true;
+    }
+    return st;
 }
 
 /* ---------------------------------------------------------------- life cycle */
@@ -440,6 +588,7 @@ static void drc_destroy(gcp_heap *heap)
     gcp__free(d->set);
     gcp__free(d->zct);
     gcp__free(d->work);
+    gcp__trace_free(&d->base);
     gcp__free(d);
     heap->cdata = NULL;
 }
@@ -452,13 +601,26 @@ static void drc_reset(gcp_heap *heap)
     d->zct_n = 0;
     d->zct_overflow = false;
     d->work_n = 0;
+    d->base.tracer.sp = 0;
     d->phase = IDLE;
+    d->trace_wanted = d->trace_now = false;
     d->base.last_step_units = 0;
 }
 
 size_t gcp__drc_exposed_count(const gcp_heap *heap)
 {
     return heap->ops == &gcp__drc_collector ? ((const drc_heap *)heap->cdata)->set_n : 0;
+}
+
+void gcp__drc_request_trace(gcp_heap *heap)
+{
+    if (heap->ops == &gcp__drc_collector)
+        ((drc_heap *)heap->cdata)->trace_wanted = true;
+}
+
+bool gcp__drc_trace_pending(const gcp_heap *heap)
+{
+    return heap->ops == &gcp__drc_collector && ((const drc_heap *)heap->cdata)->trace_wanted;
 }
 
 size_t gcp__drc_zct_count(const gcp_heap *heap)
@@ -473,7 +635,7 @@ const gcp_collector_ops gcp__drc_collector = {
     .create = drc_create,
     .destroy = drc_destroy,
     .reset = drc_reset,
-    .alloc = gcp__flc_alloc,
+    .alloc = drc_alloc,
     .clone = drc_clone,
     .write = drc_write,
     .expose = drc_expose,

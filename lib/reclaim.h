@@ -77,7 +77,8 @@ gcp_freelist *gcp__heap_freelist(gcp_heap *heap);
  * Units: mark-sweep counts one per root read, one per object taken from the
  * grey stack, one per reference slot scanned and one per block swept; DRC
  * one per root, one per zero-count-table entry or heap block examined, and
- * one per object freed plus one per reference slot it held. */
+ * one per object freed plus one per reference slot it held; its backup
+ * trace one per block walked and one per reference slot, three walks. */
 uint64_t gcp__gc_last_step_units(const gcp_heap *heap);
 
 /* DRC.  need_gc_before_entering_wasm(n) is true when the exposed set would
@@ -89,5 +90,9 @@ uint64_t gcp__gc_last_step_units(const gcp_heap *heap);
 /* Refs in the exposed set, and entries in the zero-count table. */
 size_t gcp__drc_exposed_count(const gcp_heap *heap);
 size_t gcp__drc_zct_count(const gcp_heap *heap);
+/* Makes the next DRC collection end with a backup trace (as an allocation
+ * that got GCP_NEED_GC does), and tells whether one is pending. */
+void gcp__drc_request_trace(gcp_heap *heap);
+bool gcp__drc_trace_pending(const gcp_heap *heap);
 
 #endif

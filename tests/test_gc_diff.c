@@ -131,7 +131,7 @@ static bool model_protected(int id)
     return false;
 }
 
-static void model_collect_drc(void)
+static void model_collect_drc(bool trace)
 {
     static int work[MAXOBJ];
     int n = 0;
@@ -152,6 +152,28 @@ static void model_collect_drc(void)
                 M[t].alive = false;
                 work[n++] = t;
             }
+        }
+    }
+    if (trace) {
+        /* The backup trace: whatever no host slot, stack slot or exposed
+         * ref reaches is freed (cycles included); the counts it held on
+         * survivors are given up. */
+        for (int i = 0; i < nobj; i++)
+            M[i].mark = false;
+        for (int k = 0; k < NH; k++)
+            model_mark(hid[k]);
+        for (int k = 0; k < sp; k++)
+            model_mark(sid[k]);
+        for (int i = 0; i < nobj; i++)
+            if (M[i].alive && M[i].exposed)
+                model_mark(i);
+        for (int i = 0; i < nobj; i++) {
+            if (!M[i].alive || M[i].mark)
+                continue;
+            M[i].alive = false;
+            for (uint32_t f = 0; f < M[i].nrefs; f++)
+                if (M[i].to[f] >= 0 && M[M[i].to[f]].mark)
+                    M[M[i].to[f]].count--;
         }
     }
     for (int i = 0; i < nobj; i++)
@@ -241,6 +263,11 @@ static void verify(void)
 
 static void collect(void)
 {
+    /* DRC ends with a backup trace after an allocation failure, or when
+     * asked (some collections here ask). */
+    if (drc() && below(8) == 0)
+        gcp__drc_request_trace(F.heap);
+    bool trace = drc() && gcp__drc_trace_pending(F.heap);
     gcp_collection *gc;
     CHECK_OK(gcp_heap_gc_start(F.heap, roots, F.table, &gc));
     gcp_progress p = GCP_CONTINUE;
@@ -249,7 +276,7 @@ static void collect(void)
         CHECK(gcp__gc_last_step_units(F.heap) <= (uint64_t)F.heap->step_budget + 1 + MAXF);
     }
     if (drc())
-        model_collect_drc();
+        model_collect_drc(trace);
     else
         model_collect_ms();
     verify();
