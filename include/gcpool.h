@@ -179,7 +179,8 @@ GCP_API uint32_t gcp_types_count(const gcp_types *types);
 
 /* The README's "Collectors" section describes each one.  DRC frees objects
  * whose count reached zero and that are neither exposed since the last
- * collection nor named by a root; it never frees cycles (they go at reset).
+ * collection nor named by a root; cycles wait for a backup trace, which the
+ * collection after an allocation's GCP_NEED_GC runs, or for the reset.
  * Mark-sweep frees everything unreachable from the roots. */
 typedef enum gcp_collector {
     GCP_COLLECTOR_NULL = 0,       /* bump allocation, never reclaims */

@@ -34,11 +34,19 @@
  * heap instead.
  *
  * Cycles.  Objects that reference each other in a cycle keep non-zero
- * counts after the last outside reference is gone, so DRC never frees them
- * (and never finalizes an externref they hold).  They are reclaimed when
- * the heap is reset: when the store is freed (its host-data table is
- * finalized then) or its slot goes back to the pool.  Hosts whose guests
- * build cyclic garbage should use the mark-sweep collector.
+ * counts after the last outside reference is gone, so the zero-count pass
+ * never frees them.  A backup trace does: it runs at the end of the
+ * collection that follows an allocation failure (GCP_NEED_GC), in three
+ * sliced walks of the heap.  (1) Every count an object gets from another
+ * object's field is taken away, leaving the references held from outside
+ * the heap.  (2) Objects with such a count, exposed objects and roots are
+ * traced from (the shared tracer, lib/reclaim.h).  (3) Marked objects get
+ * their fields' counts back; unmarked ones are garbage nothing outside
+ * reaches, cycles included, and are freed (externrefs finalized), and the
+ * counts they held on survivors stay taken.  A corruption met half-way
+ * leaves counts inconsistent, but the heap is poisoned then anyway.  Until
+ * such a trace (or the reset of the heap, when its store is freed or its
+ * slot released) cyclic garbage and its host data stay.
  */
 #include <string.h>
 
