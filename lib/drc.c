@@ -36,10 +36,12 @@
  * Cycles.  Objects that reference each other in a cycle keep non-zero
  * counts after the last outside reference is gone, so the zero-count pass
  * never frees them.  A backup trace does: it runs at the end of the
- * collection that follows an allocation failure (GCP_NEED_GC), in three
- * sliced walks of the heap.  (1) Every count an object gets from another
- * object's field is taken away, leaving the references held from outside
- * the heap.  (2) Objects with such a count, exposed objects and roots are
+ * collection that follows an allocation failure (GCP_NEED_GC) if that
+ * collection's zero-count pass freed less than a quarter of the heap below
+ * the frontier (a heap whose garbage is acyclic does not pay for it), in
+ * three sliced walks of the heap.  (1) Every count an object gets from
+ * another object's field is taken away, leaving the references held from
+ * outside the heap.  (2) Objects with such a count, exposed objects and roots are
  * traced from (the shared tracer, lib/reclaim.h).  (3) Marked objects get
  * their fields' counts back; unmarked ones are garbage nothing outside
  * reaches, cycles included, and are freed (externrefs finalized), and the
@@ -75,8 +77,10 @@ typedef struct drc_heap {
     enum phase phase;
     size_t i, keep;
     uint64_t scan_at;
-    bool trace_wanted;         /* an allocation failed: trace next time */
-    bool trace_now;            /* this collection ends with a trace */
+    bool trace_wanted;         /* an allocation failed since the last collection */
+    bool trace_forced;         /* gcp__drc_request_trace */
+    bool trace_now;            /* this collection: trace whatever the zero counts free */
+    bool trace_if_little;      /* this collection: trace if they free little */
 } drc_heap;
 
 /* Most objects that fit below the frontier: bounds every host-side table. */
@@ -494,8 +498,9 @@ static gcp_status drc_gc_start(gcp_collection *gc)
     d->i = d->keep = 0;
     d->work_n = 0;
     d->base.last_step_units = 0;
-    d->trace_now = d->trace_wanted;
-    d->trace_wanted = false;
+    d->trace_now = d->trace_forced;
+    d->trace_if_little = d->trace_wanted;
+    d->trace_wanted = d->trace_forced = false;
     gc->state = d;
     return GCP_OK;
 }
@@ -523,10 +528,15 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
         case ZCT:
         case SCAN:
             st = d->phase == ZCT ? zct_step(heap, d, &done) : scan_step(heap, d, &done);
+            /* After an allocation failure, a zero-count pass that freed
+             * less than a quarter of the heap suggests cycles. */
+            if (done && d->trace_if_little &&
+                gc->bytes_reclaimed < d->base.fl.frontier / GCP_DRC_TRACE_FRACTION)
+                d->trace_now = true;
             if (done && d->trace_now) {
                 /* The zero counts are done; the backup trace follows. */
                 done = false;
-                d->trace_now = false;
+                d->trace_now = d->trace_if_little = false;
                 d->phase = T_UNCOUNT;
                 d->scan_at = GCP_HEAP_START;
             }
@@ -611,7 +621,7 @@ static void drc_reset(gcp_heap *heap)
     d->work_n = 0;
     d->base.tracer.sp = 0;
     d->phase = IDLE;
-    d->trace_wanted = d->trace_now = false;
+    d->trace_wanted = d->trace_forced = d->trace_now = d->trace_if_little = false;
     d->base.last_step_units = 0;
 }
 
@@ -623,12 +633,15 @@ size_t gcp__drc_exposed_count(const gcp_heap *heap)
 void gcp__drc_request_trace(gcp_heap *heap)
 {
     if (heap->ops == &gcp__drc_collector)
-        ((drc_heap *)heap->cdata)->trace_wanted = true;
+        ((drc_heap *)heap->cdata)->trace_forced = true;
 }
 
-bool gcp__drc_trace_pending(const gcp_heap *heap)
+int gcp__drc_trace_pending(const gcp_heap *heap)
 {
-    return heap->ops == &gcp__drc_collector && ((const drc_heap *)heap->cdata)->trace_wanted;
+    if (heap->ops != &gcp__drc_collector)
+        return 0;
+    const drc_heap *d = heap->cdata;
+    return d->trace_forced ? 2 : d->trace_wanted ? 1 : 0;
 }
 
 size_t gcp__drc_zct_count(const gcp_heap *heap)

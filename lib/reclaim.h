@@ -90,9 +90,14 @@ uint64_t gcp__gc_last_step_units(const gcp_heap *heap);
 /* Refs in the exposed set, and entries in the zero-count table. */
 size_t gcp__drc_exposed_count(const gcp_heap *heap);
 size_t gcp__drc_zct_count(const gcp_heap *heap);
-/* Makes the next DRC collection end with a backup trace (as an allocation
- * that got GCP_NEED_GC does), and tells whether one is pending. */
+/* After an allocation got GCP_NEED_GC, the next DRC collection ends with a
+ * backup trace if its zero-count pass freed less than 1/this of the heap
+ * below the frontier. */
+#define GCP_DRC_TRACE_FRACTION 4u
+/* Makes the next DRC collection end with a backup trace whatever it frees. */
 void gcp__drc_request_trace(gcp_heap *heap);
-bool gcp__drc_trace_pending(const gcp_heap *heap);
+/* 0: no trace pending; 1: after an allocation failure (conditional);
+ * 2: requested. */
+int gcp__drc_trace_pending(const gcp_heap *heap);
 
 #endif

@@ -495,12 +495,12 @@ START_TEST(backup_trace_frees_cycles)
     drop(kept_child);
     ck_assert_uint_eq(count(kept_child), 2);
     drop(a);
-    ck_assert(!gcp__drc_trace_pending(F.heap));
+    ck_assert_int_eq(gcp__drc_trace_pending(F.heap), 0);
     gcp__drc_request_trace(F.heap);
-    ck_assert(gcp__drc_trace_pending(F.heap));
+    ck_assert_int_eq(gcp__drc_trace_pending(F.heap), 2);
     gcp_collection *gc;
     ck_assert_ok(gcp_heap_gc_start(F.heap, NULL, F.table, &gc));
-    ck_assert(!gcp__drc_trace_pending(F.heap));
+    ck_assert_int_eq(gcp__drc_trace_pending(F.heap), 0);
     ck_assert_ok(gcp_collection_run(gc));
     ck_assert_uint_eq(gc->bytes_reclaimed, 3 * 32 + 24);
     ck_assert(is_free(a) && is_free(b) && is_free(c) && is_free(e));
@@ -510,7 +510,7 @@ START_TEST(backup_trace_frees_cycles)
     ck_assert_uint_eq(count(keep), 1);
     ck_assert_uint_eq(count(kept_child), 1);
     /* One trace per request. */
-    ck_assert(!gcp__drc_trace_pending(F.heap));
+    ck_assert_int_eq(gcp__drc_trace_pending(F.heap), 0);
     gcf_recycle(&F);
     ck_assert_int_eq(fin, 1);
 }
@@ -569,13 +569,54 @@ START_TEST(allocation_failure_asks_for_a_trace)
         pairs++;
     }
     ck_assert_status(st, GCP_NEED_GC);
-    ck_assert(gcp__drc_trace_pending(F.heap));
+    ck_assert_int_eq(gcp__drc_trace_pending(F.heap), 1);
     gcp_collection *gc;
     ck_assert_ok(gcp_heap_gc_start(F.heap, NULL, F.table, &gc));
     ck_assert_ok(gcp_collection_run(gc));
     ck_assert_uint_ge(gc->bytes_reclaimed, pairs * 64);
     ck_assert_ok(gcp_heap_alloc_struct(F.heap, F.S, &a));
     ck_assert_uint_gt(pairs, 10000);
+}
+END_TEST
+
+START_TEST(no_trace_when_zero_counts_free_enough)
+{
+    /* The same full heap, but a third of it is plain (acyclic) garbage:
+     * the zero-count pass frees enough, the cycles wait. */
+    gcp_ref a, b, c;
+    gcp_status st;
+    int fin = 0;
+    gcp_ref e = gcf_extern(&F, &fin), cyc1 = new_s(), cyc2 = new_s();
+    ck_assert_ok(gcp_struct_set_ref(F.heap, F.table, cyc1, 0, cyc2));
+    ck_assert_ok(gcp_struct_set_ref(F.heap, F.table, cyc2, 0, cyc1));
+    ck_assert_ok(gcp_struct_set_ref(F.heap, F.table, cyc2, 8, e));
+    drop(cyc1);
+    drop(cyc2);
+    drop(e);
+    for (;;) {
+        if ((st = gcp_heap_alloc_struct(F.heap, F.S, &a)) != GCP_OK)
+            break;
+        if ((st = gcp_heap_alloc_struct(F.heap, F.S, &b)) != GCP_OK)
+            break;
+        if ((st = gcp_heap_alloc_struct(F.heap, F.S, &c)) != GCP_OK)
+            break;
+        ck_assert_ok(gcp_struct_set_ref(F.heap, F.table, a, 0, b));
+        ck_assert_ok(gcp_struct_set_ref(F.heap, F.table, b, 0, a));
+        drop(a);
+        drop(b);
+        drop(c);
+    }
+    ck_assert_status(st, GCP_NEED_GC);
+    ck_assert_int_eq(gcp__drc_trace_pending(F.heap), 1);
+    gcf_collect(&F, NULL);
+    ck_assert(!is_free(cyc1));
+    ck_assert_int_eq(fin, 0);
+    ck_assert_int_eq(gcp__drc_trace_pending(F.heap), 0);
+    /* A forced trace takes them. */
+    gcp__drc_request_trace(F.heap);
+    gcf_collect(&F, NULL);
+    ck_assert(is_free(cyc1));
+    ck_assert_int_eq(fin, 1);
 }
 END_TEST
 
@@ -646,6 +687,7 @@ int main(void)
     tcase_add_test(tc, backup_trace_frees_cycles);
     tcase_add_test(tc, backup_trace_keeps_held_cycles);
     tcase_add_test(tc, allocation_failure_asks_for_a_trace);
+    tcase_add_test(tc, no_trace_when_zero_counts_free_enough);
     tcase_add_test(tc, backup_trace_steps_and_corruption);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -131,13 +131,28 @@ static bool model_protected(int id)
     return false;
 }
 
-static void model_collect_drc(bool trace)
+/* Bytes of the object behind model id i. */
+static uint64_t model_size(int i)
+{
+    switch (M[i].kind) {
+    case MK_S:
+        return 32;
+    case MK_RA:
+        return (GCP_ARRAY_ELEMS + 4u * M[i].nrefs + 7u) & ~7u;
+    default:
+        return GCP_EXTERNREF_BYTES;
+    }
+}
+
+static void model_collect_drc(int trace)
 {
     static int work[MAXOBJ];
     int n = 0;
+    uint64_t freed = 0;
     for (int i = 0; i < nobj; i++)
         if (M[i].alive && M[i].count == 0 && !model_protected(i)) {
             M[i].alive = false;
+            freed += model_size(i);
             work[n++] = i;
         }
     while (n > 0) {
@@ -150,11 +165,15 @@ static void model_collect_drc(bool trace)
             if (--M[t].count == 0 && !model_protected(t)) {
                 CHECK(M[t].alive);
                 M[t].alive = false;
+                freed += model_size(t);
                 work[n++] = t;
             }
         }
     }
-    if (trace) {
+    /* Requested (2), or after an allocation failure (1) when the zero
+     * counts freed less than a quarter of the heap below the frontier. */
+    uint64_t frontier = gcp__heap_freelist(F.heap)->frontier;
+    if (trace == 2 || (trace == 1 && freed < frontier / GCP_DRC_TRACE_FRACTION)) {
         /* The backup trace: whatever no host slot, stack slot or exposed
          * ref reaches is freed (cycles included); the counts it held on
          * survivors are given up. */
@@ -267,7 +286,7 @@ static void collect(void)
      * asked (some collections here ask). */
     if (drc() && below(8) == 0)
         gcp__drc_request_trace(F.heap);
-    bool trace = drc() && gcp__drc_trace_pending(F.heap);
+    int trace = drc() ? gcp__drc_trace_pending(F.heap) : 0;
     gcp_collection *gc;
     CHECK_OK(gcp_heap_gc_start(F.heap, roots, F.table, &gc));
     gcp_progress p = GCP_CONTINUE;
