@@ -344,17 +344,24 @@ START_TEST(corrupt_heaps)
 }
 END_TEST
 
-START_TEST(duplicate_queue_entries_free_once)
+/* Compiled code clears the queued flag of zero-count e, n times; each
+ * clone and drop then queues it again. */
+static void requeue(gcp_ref e, int n)
 {
-    int fin = 0;
-    gcp_ref e = gcf_extern(&F, &fin), o;
-    drop(e);
-    for (int i = 0; i < 5; i++) {
-        /* Compiled code clears the queued flag; the next drop queues again. */
+    gcp_ref o;
+    for (int i = 0; i < n; i++) {
         gcf_at(&F, e)[1] = 0;
         ck_assert_ok(gcp_heap_clone_ref(F.heap, e, &o));
         drop(e);
     }
+}
+
+START_TEST(duplicate_queue_entries_free_once)
+{
+    int fin = 0;
+    gcp_ref e = gcf_extern(&F, &fin);
+    drop(e);
+    requeue(e, 5);
     gcp_ref s = new_s();
     (void)s;
     gcf_collect(&F, NULL);
@@ -369,13 +376,9 @@ START_TEST(queue_overflow_falls_back_to_a_scan)
     /* One 24-byte object below the frontier: the queue may hold two
      * entries; more duplicates drop it and the collection walks the heap. */
     int fin = 0;
-    gcp_ref e = gcf_extern(&F, &fin), o;
+    gcp_ref e = gcf_extern(&F, &fin);
     drop(e);
-    for (int i = 0; i < 8; i++) {
-        gcf_at(&F, e)[1] = 0;
-        ck_assert_ok(gcp_heap_clone_ref(F.heap, e, &o));
-        drop(e);
-    }
+    requeue(e, 8);
     ck_assert_uint_le(gcp__drc_zct_count(F.heap), 3);
     gcp_roots *roots;
     ck_assert_ok(gcp_roots_new(&roots));
