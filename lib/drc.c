@@ -429,7 +429,7 @@ static gcp_status uncount_step(drc_heap *d, uint64_t *units)
     if (end) {
         d->phase = T_MARK;
         d->scan_at = GCP_HEAP_START;
-        return gcp__trace_begin(&d->base);
+        return GCP_OK;
     }
     if (o.kind == GCP_KIND_FREE)
         return GCP_OK;
@@ -533,12 +533,16 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
             if (done && d->trace_if_little &&
                 gc->bytes_reclaimed < d->base.fl.frontier / GCP_DRC_TRACE_FRACTION)
                 d->trace_now = true;
-            if (done && d->trace_now) {
-                /* The zero counts are done; the backup trace follows. */
+            if (done && d->trace_now && st == GCP_OK) {
+                /* The zero counts are done; the backup trace follows.  Its
+                 * marks are cleared first, while a failure costs nothing. */
+                st = gcp__trace_begin(&d->base);
                 done = false;
-                d->trace_now = d->trace_if_little = false;
-                d->phase = T_UNCOUNT;
-                d->scan_at = GCP_HEAP_START;
+                if (st == GCP_OK) {
+                    d->trace_now = d->trace_if_little = false;
+                    d->phase = T_UNCOUNT;
+                    d->scan_at = GCP_HEAP_START;
+                }
             }
             break;
         case T_UNCOUNT:
@@ -570,6 +574,11 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
 static void drc_gc_abort(gcp_collection *gc)
 {
     drc_heap *d = gc->heap->cdata;
+    /* Counts are half taken away during a backup trace: a heap left so
+     * (say by running out of host memory for the grey stack) cannot be
+     * trusted any more.  A reset clears the poison right after. */
+    if (d->phase == T_UNCOUNT || d->phase == T_MARK || d->phase == T_SWEEP)
+        gc->heap->poisoned = true;
     d->work_n = 0;
     d->base.tracer.sp = 0;
     d->phase = IDLE;

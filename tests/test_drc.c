@@ -655,6 +655,22 @@ START_TEST(backup_trace_steps_and_corruption)
     ck_assert_ok(gcp_heap_alloc_struct(G.heap, G.S, &lone));
     ck_assert_ok(gcp_heap_drop_ref(G.heap, G.table, lone));
     ck_assert_ok(gcp_heap_gc(G.heap, NULL, G.table));
+    /* A reset in the middle of a trace leaves a clean heap. */
+    gcp__drc_request_trace(G.heap);
+    ck_assert_ok(gcp_heap_gc_start(G.heap, NULL, G.table, &gc));
+    for (int i = 0; i < 100; i++)
+        ck_assert_ok(gcp_collection_step(gc, &p));
+    ck_assert_int_eq(p, GCP_CONTINUE);
+    gcf_recycle(&G);
+    ck_assert(!gcp_heap_is_poisoned(G.heap));
+    for (int i = 0; i < 200; i++) {
+        ck_assert_ok(gcp_heap_alloc_struct(G.heap, G.S, &r[i]));
+        if (i > 0)
+            ck_assert_ok(gcp_struct_set_ref(G.heap, G.table, r[i - 1], 0, r[i]));
+    }
+    ck_assert_ok(gcp_heap_alloc_struct(G.heap, G.S, &lone));
+    ck_assert_ok(gcp_heap_drop_ref(G.heap, G.table, lone));
+    ck_assert_ok(gcp_heap_gc(G.heap, NULL, G.table));
     gcp__store32(gcp_heap_base(G.heap) + r[7] + GCP_OBJ_PAYLOAD + 8, lone);
     gcp__drc_request_trace(G.heap);
     ck_assert_status(gcp_heap_gc(G.heap, NULL, G.table), GCP_ECORRUPT);
