@@ -31,7 +31,8 @@ static void expect_corrupt(gcp_status st)
 START_TEST(new_objects_count_one)
 {
     gcp_ref a = new_s(), arr, e;
-    int fin = 0;
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     ck_assert_ok(gcp_heap_alloc_array(F.heap, F.RA, 3, &arr));
     e = gcf_extern(&F, &fin);
     ck_assert_uint_eq(count(a), 1);
@@ -235,7 +236,8 @@ END_TEST
 
 START_TEST(externrefs_finalized_once)
 {
-    int fin = 0;
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     gcp_ref e = gcf_extern(&F, &fin), s = new_s();
     ck_assert_ok(gcp_struct_set_ref(F.heap, F.table, s, 0, e));
     drop(e);
@@ -254,7 +256,8 @@ END_TEST
 
 START_TEST(cycles_wait_for_reset)
 {
-    int fin = 0;
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     gcp_ref a = new_s(), b = new_s(), e = gcf_extern(&F, &fin);
     ck_assert_ok(gcp_struct_set_ref(F.heap, F.table, a, 0, b));
     ck_assert_ok(gcp_struct_set_ref(F.heap, F.table, b, 0, a));
@@ -328,7 +331,8 @@ START_TEST(corrupt_heaps)
     drop(c);
     expect_corrupt(gcp_heap_gc(F.heap, NULL, F.table));
     /* A forged host-data id in a freed externref. */
-    int fin = 0;
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     gcp_ref e = gcf_extern(&F, &fin);
     gcf_poke(&F, e, GCP_OBJ_PAYLOAD, 0x12345);
     drop(e);
@@ -358,7 +362,8 @@ static void requeue(gcp_ref e, int n)
 
 START_TEST(duplicate_queue_entries_free_once)
 {
-    int fin = 0;
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     gcp_ref e = gcf_extern(&F, &fin);
     drop(e);
     requeue(e, 5);
@@ -375,7 +380,8 @@ START_TEST(queue_overflow_falls_back_to_a_scan)
 {
     /* One 24-byte object below the frontier: the queue may hold two
      * entries; more duplicates drop it and the collection walks the heap. */
-    int fin = 0;
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     gcp_ref e = gcf_extern(&F, &fin);
     drop(e);
     requeue(e, 8);
@@ -488,7 +494,8 @@ static void dead_cycle(gcp_ref *a, gcp_ref *b, gcp_ref *c, gcp_ref *e, int *fin)
 
 START_TEST(backup_trace_frees_cycles)
 {
-    int fin = 0;
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     gcp_ref a, b, c, e;
     dead_cycle(&a, &b, &c, &e, &fin);
     /* Something the host still holds, pointing into a live structure. */
@@ -521,7 +528,8 @@ END_TEST
 
 START_TEST(backup_trace_keeps_held_cycles)
 {
-    int fin = 0;
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     gcp_ref a, b, c, e;
     /* Held by the host through a, by compiled code through an exposed b,
      * and by a stack root: three runs, each must keep the cycle. */
@@ -588,7 +596,8 @@ START_TEST(no_trace_when_zero_counts_free_enough)
      * the zero-count pass frees enough, the cycles wait. */
     gcp_ref a, b, c;
     gcp_status st;
-    int fin = 0;
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     gcp_ref e = gcf_extern(&F, &fin), cyc1 = new_s(), cyc2 = new_s();
     ck_assert_ok(gcp_struct_set_ref(F.heap, F.table, cyc1, 0, cyc2));
     ck_assert_ok(gcp_struct_set_ref(F.heap, F.table, cyc2, 0, cyc1));

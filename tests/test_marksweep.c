@@ -49,7 +49,8 @@ static bool live(gcp_ref r)
 
 START_TEST(reachable_objects_survive)
 {
-    int fin_live = 0, fin_dead = 0;
+    static int fin_live, fin_dead; /* finalizers may run at teardown */
+    fin_live = fin_dead = 0;
     gcp_ref a = new_s(), b = new_s(), dead = new_s(), c1 = new_s(), c2 = new_s();
     gcp_ref e_live = gcf_extern(&F, &fin_live), e_dead = gcf_extern(&F, &fin_dead);
     gcp_ref arr, onstack = new_s(), under = new_s();
@@ -239,7 +240,8 @@ START_TEST(reset_mid_sweep)
 {
     gc_fixture G;
     gcf_open(&G, GCP_COLLECTOR_MARKSWEEP, 1 * MIB, 5);
-    int fin = 0;
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     gcp_ref r;
     for (int i = 0; i < 50; i++)
         ck_assert_ok(gcp_heap_alloc_struct(G.heap, G.S, &r));
@@ -327,7 +329,8 @@ START_TEST(corrupt_dead_blocks)
     gcf_poke(&F, dead, GCP_HDR_SIZE, 1u << 30);
     expect_corrupt_gc();
     /* An unreachable externref with a forged host-data id. */
-    int fin = 0;
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     gcp_ref e = gcf_extern(&F, &fin);
     p = rooted_pair(&c);
     gcf_poke(&F, e, GCP_OBJ_PAYLOAD, 0x7777);
