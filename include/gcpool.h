@@ -178,9 +178,14 @@ GCP_API uint32_t gcp_types_count(const gcp_types *types);
  * Pool configuration
  * ------------------------------------------------------------------------ */
 
+/* The README's "Collectors" section describes each one.  DRC frees objects
+ * whose count reached zero and that are neither exposed since the last
+ * collection nor named by a root; cycles wait for a backup trace, which the
+ * collection after an allocation's GCP_NEED_GC runs, or for the reset.
+ * Mark-sweep frees everything unreachable from the roots. */
 typedef enum gcp_collector {
     GCP_COLLECTOR_NULL = 0,       /* bump allocation, never reclaims */
-    GCP_COLLECTOR_DRC = 1,        /* deferred reference counting */
+    GCP_COLLECTOR_DRC = 1,        /* deferred reference counting over free lists */
     GCP_COLLECTOR_MARKSWEEP = 2   /* incremental mark-sweep over free lists */
 } gcp_collector;
 
@@ -209,7 +214,8 @@ typedef struct gcp_pool_config {
     uint32_t max_unused_warm_slots;
     /* Collector built into every heap of the pool.  Default GCP_COLLECTOR_NULL. */
     gcp_collector collector;
-    /* Work units per incremental collection step (mark-sweep).  Default 10000. */
+    /* Work units per incremental collection step (DRC and mark-sweep; a
+     * unit is about one object or one reference slot).  Default 10000. */
     uint32_t gc_step_budget;
     /* Type registry for struct and array objects; NULL means none (only
      * externrefs can be allocated).  The pool takes its own reference. */
@@ -591,9 +597,13 @@ GCP_API gcp_status gcp_heap_clone_ref(gcp_heap *heap, gcp_ref src, gcp_ref *out)
 GCP_API gcp_status gcp_heap_write_ref(gcp_heap *heap, gcp_hostdata *table,
                                       gcp_ref *dst, const gcp_ref *src);
 GCP_API gcp_status gcp_heap_drop_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref ref);
-/* The ref is being handed to compiled code (argument or return value). */
+/* The ref is being handed to compiled code (argument or return value).
+ * DRC keeps it alive until the next collection completes (the exposed set,
+ * host memory); GCP_ENOMEM if that set cannot grow. */
 GCP_API gcp_status gcp_heap_expose_ref(gcp_heap *heap, gcp_ref ref);
-/* Should the host collect before passing n (> 0) refs into compiled code? */
+/* Should the host collect before passing n (> 0) refs into compiled code?
+ * DRC: true when its exposed set would then hold more than 1024 refs
+ * (exposing more still works; the set just grows); false otherwise. */
 GCP_API bool gcp_heap_need_gc_before_entering_wasm(const gcp_heap *heap, size_t n);
 
 /* Allocation.  The new object is zeroed; the heap grows (up to its maximum)

@@ -193,7 +193,8 @@ static gcp_status ref_field(const gcp_obj *o, uint32_t offset)
 static gcp_status scalar_range(const gcp_obj *o, uint32_t offset, size_t len)
 {
     const gcp_type *t = o->type;
-    if (len == 0 || len > t->payload_bytes || offset > t->payload_bytes - len)
+    if (len == 0 || len > GCP_MAX_STRUCT_BYTES || len > t->payload_bytes ||
+        offset > t->payload_bytes - len)
         return GCP_EBOUNDS;
     uint32_t i = first_ref_after(t, offset);
     if (i < t->n_refs && t->ref_offsets[i] < offset + len)
@@ -232,6 +233,8 @@ gcp_status gcp_struct_read(gcp_heap *heap, gcp_ref obj, uint32_t offset, void *b
         st = buf ? scalar_range(&o, offset, len) : GCP_EINVAL;
     if (st != GCP_OK)
         return st;
+    if (len > GCP_MAX_STRUCT_BYTES) /* scalar_range refused it; this tells the optimiser */
+        return GCP_EBOUNDS;
     memcpy(buf, o.p + GCP_OBJ_PAYLOAD + offset, len);
     return GCP_OK;
 }
@@ -245,6 +248,8 @@ gcp_status gcp_struct_write(gcp_heap *heap, gcp_ref obj, uint32_t offset, const 
         st = buf ? scalar_range(&o, offset, len) : GCP_EINVAL;
     if (st != GCP_OK)
         return st;
+    if (len > GCP_MAX_STRUCT_BYTES) /* scalar_range refused it; this tells the optimiser */
+        return GCP_EBOUNDS;
     memcpy(o.p + GCP_OBJ_PAYLOAD + offset, buf, len);
     return GCP_OK;
 }

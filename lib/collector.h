@@ -120,6 +120,8 @@ typedef struct gcp_collector_ops {
 
 /* The collectors built in. */
 extern const gcp_collector_ops gcp__null_collector;
+extern const gcp_collector_ops gcp__drc_collector;        /* lib/drc.c */
+extern const gcp_collector_ops gcp__marksweep_collector;  /* lib/marksweep.c */
 
 /* The ops for a collector kind, or NULL if it is not built in. */
 const gcp_collector_ops *gcp__collector_ops(gcp_collector kind);

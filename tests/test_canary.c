@@ -34,7 +34,7 @@ static void dirty_store(gcp_pool *pool, uint32_t ty, size_t fill, uint8_t canary
     gcp_heap *h = gcp_store_heap(s);
     assert_reachable_zero(h, SIZE_MAX);
     gcp_ref first = 0, r;
-    while (gcp_heap_bound(h) < fill) {
+    for (int n = 0; n < 8 || gcp_heap_bound(h) < fill; n++) {
         gcp_status st = gcp_heap_alloc_struct(h, ty, &r);
         ck_assert_msg(st == GCP_OK, "alloc: %s", gcp_strerror(st));
         uint64_t v = 0x0123456789abcdefULL;

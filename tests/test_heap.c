@@ -853,7 +853,7 @@ END_TEST
 START_TEST(unbuilt_collectors_refused)
 {
     gcp_pool_config c = small_config(1);
-    c.collector = GCP_COLLECTOR_DRC;
+    c.collector = (gcp_collector)3;   /* no such collector */
     gcp_pool *p = NULL;
     ck_assert_status(gcp_pool_new(&c, &p), GCP_EINVAL);
     ck_assert_ptr_null(p);

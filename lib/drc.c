@@ -1,0 +1,678 @@
+/* Deferred reference counting over segregated free lists.
+ *
+ * Counts.  The collector word of every object (header bytes 12..15) counts
+ * the references held by the host (each gcp_heap_clone_ref, and the one a
+ * new object starts with) and by reference fields of other objects.  The
+ * barriers keep it: clone adds one, a write adds one to the new value and
+ * takes one from the old (in that order, so rewriting a field with its own
+ * value never reaches zero), drop is a write of null.  A count that reaches
+ * UINT32_MAX sticks there (the object is never freed before the next
+ * reset); taking one from a count of zero can only follow a forged count or
+ * field, and is reported as corruption.
+ *
+ * Deferral.  References held by compiled code's stack are not counted.
+ * Instead every ref handed to compiled code (gcp_heap_expose_ref) joins the
+ * exposed set, an over-approximation of what the stack may hold, kept in
+ * host memory until the next collection.  So a count reaching zero in a
+ * barrier frees nothing: the object goes into the zero-count table (ZCT,
+ * host memory; the header flag GCP_DRC_FLAG_ZCT says it is queued, so it is
+ * queued once).
+ *
+ * Collection.  The roots of the collection (stack roots and others) join
+ * the exposed set: together they are the protected refs.  Every ZCT entry
+ * whose count is still zero and which is not protected is freed: its
+ * children lose one count each (through an explicit work list in host
+ * memory; a child reaching zero is freed in turn unless protected), an
+ * externref's host data is finalized, and the block goes back to the free
+ * lists.  Protected zero-count objects stay in the ZCT for the next
+ * collection; entries whose count rose again leave it.  Then the exposed set
+ * is cleared.  An object reachable from a root through fields has a non-zero
+ * count, so protecting the roots themselves is enough.  The ZCT holds at
+ * most one entry per object below the frontier; if it would hold more (only
+ * possible when compiled code cleared queued flags) or host memory runs out,
+ * it is dropped and the next collection finds the zero counts by walking the
+ * heap instead.
+ *
+ * Cycles.  Objects that reference each other in a cycle keep non-zero
+ * counts after the last outside reference is gone, so the zero-count pass
+ * never frees them.  A backup trace does: it runs at the end of the
+ * collection that follows an allocation failure (GCP_NEED_GC) if that
+ * collection's zero-count pass freed less than a quarter of the heap below
+ * the frontier (a heap whose garbage is acyclic does not pay for it), in
+ * three sliced walks of the heap.  (1) Every count an object gets from
+ * another object's field is taken away, leaving the references held from
+ * outside the heap.  (2) Objects with such a count, exposed objects and roots are
+ * traced from (the shared tracer, lib/reclaim.h).  (3) Marked objects get
+ * their fields' counts back; unmarked ones are garbage nothing outside
+ * reaches, cycles included, and are freed (externrefs finalized), and the
+ * counts they held on survivors stay taken.  A corruption met half-way
+ * leaves counts inconsistent, but the heap is poisoned then anyway.  Until
+ * such a trace (or the reset of the heap, when its store is freed or its
+ * slot released) cyclic garbage and its host data stay.
+ */
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "lib/collector.h"
+#include "lib/heap.h"
+#include "lib/hostdata.h"
+#include "lib/object.h"
+#include "lib/reclaim.h"
+
+enum phase { IDLE, ROOTS, ZCT, SCAN, T_UNCOUNT, T_MARK, T_SWEEP };
+
+typedef struct drc_heap {
+    gcp_flc base;              /* must stay first */
+    /* Exposed set (plus the roots during a collection): open addressing,
+     * 0 is an empty slot, never more than half full. */
+    gcp_ref *set;
+    size_t set_cap, set_n;
+    /* Zero-count table. */
+    gcp_ref *zct;
+    size_t zct_n, zct_cap;
+    bool zct_overflow;         /* entries were lost: scan the heap next time */
+    /* Collection state: objects to free, cursor of the current phase. */
+    gcp_ref *work;
+    size_t work_n, work_cap;
+    enum phase phase;
+    size_t i, keep;
+    uint64_t scan_at;
+    bool trace_wanted;         /* an allocation failed since the last collection */
+    bool trace_forced;         /* gcp__drc_request_trace */
+    bool trace_now;            /* this collection: trace whatever the zero counts free */
+    bool trace_if_little;      /* this collection: trace if they free little */
+} drc_heap;
+
+/* Most objects that fit below the frontier: bounds every host-side table. */
+static size_t max_objects(const drc_heap *d)
+{
+    return (size_t)(d->base.fl.frontier / GCP_OBJ_HEADER_BYTES) + 1;
+}
+
+/* Grows *v (of *cap elements) to hold at least one more, never past most.
+ * false when at most already or out of memory. */
+static bool grow_array(gcp_ref **v, size_t *cap, size_t most)
+{
+    if (*cap >= most)
+        return false;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    if (ncap > most)
+        ncap = most;
+    gcp_ref *nv = gcp__realloc(*v, ncap * sizeof *nv);
+    if (!nv)
+        return false;
+    *v = nv;
+    *cap = ncap;
+    return true;
+}
+
+/* ---------------------------------------------------------------- exposed set */
+
+static size_t hash_slot(gcp_ref r, size_t cap)
+{
+    return (size_t)(((uint64_t)(r >> 3) * UINT64_C(0x9E3779B97F4A7C15)) >> 20) & (cap - 1);
+}
+
+static bool set_has(const drc_heap *d, gcp_ref r)
+{
+    if (d->set_n == 0)
+        return false;
+    size_t mask = d->set_cap - 1;
+    for (size_t i = hash_slot(r, d->set_cap);; i = (i + 1) & mask) {
+        if (d->set[i] == r)
+            return true;
+        if (d->set[i] == 0)
+            return false;
+    }
+}
+
+static void set_put(gcp_ref *set, size_t cap, gcp_ref r)
+{
+    size_t i = hash_slot(r, cap);
+    while (set[i] != 0 && set[i] != r)
+        i = (i + 1) & (cap - 1);
+    set[i] = r;
+}
+
+static gcp_status set_add(drc_heap *d, gcp_ref r)
+{
+    if (set_has(d, r))
+        return GCP_OK;
+    if ((d->set_n + 1) * 2 > d->set_cap) {
+        size_t ncap = d->set_cap ? d->set_cap * 2 : 2 * GCP_DRC_EXPOSED_CAP;
+        gcp_ref *ns = gcp__calloc(ncap, sizeof *ns);
+        if (!ns)
+            return GCP_ENOMEM;
+        for (size_t i = 0; i < d->set_cap; i++)
+            if (d->set[i])
+                set_put(ns, ncap, d->set[i]);
+        gcp__free(d->set);
+        d->set = ns;
+        d->set_cap = ncap;
+    }
+    set_put(d->set, d->set_cap, r);
+    d->set_n++;
+    return GCP_OK;
+}
+
+static void set_clear(drc_heap *d)
+{
+    if (d->set_cap > 8 * GCP_DRC_EXPOSED_CAP) {
+        /* A collection with many roots grew it: do not keep that. */
+        gcp__free(d->set);
+        d->set = NULL;
+        d->set_cap = 0;
+    } else if (d->set_n) {
+        memset(d->set, 0, d->set_cap * sizeof *d->set);
+    }
+    d->set_n = 0;
+}
+
+/* ---------------------------------------------------------------- counts */
+
+static uint32_t count_of(const uint8_t *p) { return gcp__load32(p + GCP_HDR_CWORD); }
+
+static void count_inc(uint8_t *p)
+{
+    uint32_t c = count_of(p);
+    if (c != UINT32_MAX)
+        gcp__store32(p + GCP_HDR_CWORD, c + 1u);
+}
+
+/* Takes one count from the object at p; *zero tells whether it reached
+ * zero.  A zero count cannot lose one: corruption. */
+static gcp_status count_dec(gcp_heap *heap, uint8_t *p, bool *zero)
+{
+    uint32_t c = count_of(p);
+    *zero = false;
+    if (c == UINT32_MAX)
+        return GCP_OK;
+    if (c == 0)
+        return gcp__heap_corrupt(heap);
+    gcp__store32(p + GCP_HDR_CWORD, c - 1u);
+    *zero = c == 1u;
+    return GCP_OK;
+}
+
+/* Queues the object at r (whose header is at p) in the ZCT, once. */
+static void zct_add(drc_heap *d, gcp_ref r, uint8_t *p)
+{
+    if ((p[1] & GCP_DRC_FLAG_ZCT) || d->zct_overflow)
+        return;
+    if (d->zct_n == d->zct_cap && !grow_array(&d->zct, &d->zct_cap, max_objects(d))) {
+        d->zct_overflow = true;
+        return;
+    }
+    p[1] |= GCP_DRC_FLAG_ZCT;
+    d->zct[d->zct_n++] = r;
+}
+
+/* ---------------------------------------------------------------- barriers */
+
+static gcp_status drc_clone(gcp_heap *heap, gcp_ref ref)
+{
+    if (gcp_ref_is_heap(ref))
+        count_inc(heap->mem.base + ref);
+    return GCP_OK;
+}
+
+static gcp_status drc_write(gcp_heap *heap, gcp_hostdata *table, gcp_ref owner, gcp_ref old,
+                            gcp_ref new_ref)
+{
+    (void)table;
+    (void)owner;
+    if (gcp_ref_is_heap(new_ref))
+        count_inc(heap->mem.base + new_ref);
+    if (!gcp_ref_is_heap(old))
+        return GCP_OK;
+    uint8_t *p = heap->mem.base + old;
+    bool zero;
+    gcp_status st = count_dec(heap, p, &zero);
+    if (st == GCP_OK && zero)
+        zct_add(heap->cdata, old, p);
+    return st;
+}
+
+static gcp_status drc_expose(gcp_heap *heap, gcp_ref ref)
+{
+    if (!gcp_ref_is_heap(ref))
+        return GCP_OK;
+    return set_add(heap->cdata, ref);
+}
+
+static bool drc_need_gc(const gcp_heap *heap, size_t n)
+{
+    const drc_heap *d = heap->cdata;
+    return n > GCP_DRC_EXPOSED_CAP || d->set_n > GCP_DRC_EXPOSED_CAP - n;
+}
+
+/* ---------------------------------------------------------------- collection */
+
+/* Validates an object the collection reached (below the frontier too:
+ * nothing above it was ever handed out). */
+static gcp_status reach(gcp_heap *heap, const drc_heap *d, gcp_ref r, gcp_obj *o, bool blocks)
+{
+    gcp_status st = blocks ? gcp__obj_check_block(heap, r, o) : gcp__obj_check(heap, r, o);
+    if (st != GCP_OK)
+        return st == GCP_EINVAL ? gcp__heap_corrupt(heap) : st;
+    if ((uint64_t)r + o->size > d->base.fl.frontier)
+        return gcp__heap_corrupt(heap);
+    return GCP_OK;
+}
+
+/* A zero-count, unprotected object: to be freed. */
+static gcp_status doom(gcp_heap *heap, drc_heap *d, gcp_obj *o)
+{
+    if (d->work_n == d->work_cap && !grow_array(&d->work, &d->work_cap, max_objects(d)))
+        return d->work_cap >= max_objects(d) ? gcp__heap_corrupt(heap) : GCP_ENOMEM;
+    gcp__obj_set_flags(o, (uint8_t)(o->flags & ~GCP_DRC_FLAG_ZCT));
+    d->work[d->work_n++] = o->ref;
+    return GCP_OK;
+}
+
+/* Frees the next object of the work list. */
+static gcp_status free_one(gcp_collection *gc, drc_heap *d, uint64_t *units)
+{
+    gcp_heap *heap = gc->heap;
+    gcp_obj o;
+    gcp_status st = reach(heap, d, d->work[--d->work_n], &o, false);
+    if (st != GCP_OK)
+        return st;
+    uint32_t n = gcp__obj_nrefs(&o);
+    for (uint32_t i = 0; i < n; i++) {
+        gcp_ref r = gcp__obj_ref_get(&o, i);
+        if (!gcp_ref_is_heap(r))
+            continue;
+        gcp_obj c;
+        bool zero;
+        st = reach(heap, d, r, &c, false);
+        if (st == GCP_OK)
+            st = count_dec(heap, c.p, &zero);
+        if (st == GCP_OK && zero) {
+            if (set_has(d, r))
+                zct_add(d, r, c.p);
+            else
+                st = doom(heap, d, &c);
+        }
+        if (st != GCP_OK)
+            return st;
+    }
+    if (o.kind == GCP_KIND_EXTERNREF &&
+        gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o)) != GCP_OK)
+        return gcp__heap_corrupt(heap);
+    gc->bytes_reclaimed += o.size;
+    gcp__fl_free(&d->base.fl, o.ref, o.size);
+    *units += 1u + n;
+    return GCP_OK;
+}
+
+/* Decides about one object with a valid header: kept (count > 0), kept in
+ * the ZCT (zero but protected) or doomed. */
+static gcp_status examine(gcp_heap *heap, drc_heap *d, gcp_obj *o)
+{
+    if (gcp__obj_cword(o) != 0) {
+        gcp__obj_set_flags(o, (uint8_t)(o->flags & ~GCP_DRC_FLAG_ZCT));
+        return GCP_OK;
+    }
+    if (!set_has(d, o->ref))
+        return doom(heap, d, o);
+    if (d->phase == ZCT) {
+        d->zct[d->keep++] = o->ref;   /* flag stays set */
+    } else {
+        gcp__obj_set_flags(o, (uint8_t)(o->flags & ~GCP_DRC_FLAG_ZCT));
+        zct_add(d, o->ref, o->p);
+    }
+    return GCP_OK;
+}
+
+static gcp_status roots_step(gcp_collection *gc, drc_heap *d)
+{
+    if (d->i == gcp_roots_count(gc->roots)) {
+        d->i = d->keep = 0;
+        if (d->zct_overflow) {
+            d->phase = SCAN;
+            d->scan_at = GCP_HEAP_START;
+            d->zct_n = 0;
+            d->zct_overflow = false;
+        } else {
+            d->phase = ZCT;
+        }
+        return GCP_OK;
+    }
+    gcp_ref r;
+    if (gcp_roots_get(gc->roots, d->i++, &r) != GCP_OK)
+        return gcp__heap_corrupt(gc->heap);
+    gcp_status st = gcp__ref_check(gc->heap, r);
+    if (st == GCP_OK && gcp_ref_is_heap(r))
+        st = set_add(d, r);
+    return st;
+}
+
+static gcp_status zct_step(gcp_heap *heap, drc_heap *d, bool *done)
+{
+    if (d->i >= d->zct_n) {
+        /* Idempotent: a step that runs out of budget here comes back. */
+        d->zct_n = d->keep;
+        d->i = d->zct_n;
+        *done = true;
+        return GCP_OK;
+    }
+    gcp_obj o;
+    gcp_status st = reach(heap, d, d->zct[d->i++], &o, true);
+    if (st != GCP_OK || o.kind == GCP_KIND_FREE)
+        return st;   /* FREE: a duplicate entry already freed */
+    return examine(heap, d, &o);
+}
+
+static gcp_status scan_step(gcp_heap *heap, drc_heap *d, bool *done)
+{
+    if (d->scan_at >= d->base.fl.frontier) {
+        *done = true;
+        return GCP_OK;
+    }
+    gcp_obj o;
+    gcp_status st = reach(heap, d, (gcp_ref)d->scan_at, &o, true);
+    if (st != GCP_OK)
+        return st;
+    d->scan_at += o.size;
+    return o.kind == GCP_KIND_FREE ? GCP_OK : examine(heap, d, &o);
+}
+
+/* ---------------------------------------------------------------- backup trace */
+
+/* Takes (or gives back, when restore) one count from each heap ref held by
+ * object o's fields. */
+static gcp_status recount_children(drc_heap *d, const gcp_obj *o, bool restore)
+{
+    uint32_t n = gcp__obj_nrefs(o);
+    for (uint32_t i = 0; i < n; i++) {
+        gcp_ref r = gcp__obj_ref_get(o, i);
+        if (!gcp_ref_is_heap(r))
+            continue;
+        gcp_obj c;
+        gcp_status st = gcp__trace_reach(&d->base, r, &c, false);
+        if (st != GCP_OK)
+            return st;
+        if (restore) {
+            count_inc(c.p);
+        } else {
+            bool zero;
+            st = count_dec(d->base.fl.heap, c.p, &zero);
+            if (st != GCP_OK)
+                return st;
+        }
+    }
+    return GCP_OK;
+}
+
+/* The next block of the current walk, or done at the frontier. */
+static gcp_status walk_next(drc_heap *d, gcp_obj *o, bool *end)
+{
+    *end = d->scan_at >= d->base.fl.frontier;
+    if (*end)
+        return GCP_OK;
+    gcp_status st = gcp__trace_reach(&d->base, (gcp_ref)d->scan_at, o, true);
+    if (st == GCP_OK)
+        d->scan_at += o->size;
+    return st;
+}
+
+/* Walk 1: take away every count an object gets from another object's
+ * field.  What is left is what the host holds. */
+static gcp_status uncount_step(drc_heap *d, uint64_t *units)
+{
+    gcp_obj o;
+    bool end;
+    gcp_status st = walk_next(d, &o, &end);
+    if (st != GCP_OK)
+        return st;
+    if (end) {
+        d->phase = T_MARK;
+        d->scan_at = GCP_HEAP_START;
+        return GCP_OK;
+    }
+    if (o.kind == GCP_KIND_FREE)
+        return GCP_OK;
+    *units += gcp__obj_nrefs(&o);
+    return recount_children(d, &o, false);
+}
+
+/* Walk 2: objects the host still holds, exposed ones and roots are traced
+ * from; a protected object whose count is all internal goes to the ZCT. */
+static gcp_status mark_step(drc_heap *d, uint64_t budget, uint64_t *units)
+{
+    if (d->base.tracer.sp > 0)
+        return gcp__trace_drain(&d->base, budget, units);
+    (*units)++;
+    gcp_obj o;
+    bool end;
+    gcp_status st = walk_next(d, &o, &end);
+    if (st != GCP_OK)
+        return st;
+    if (end) {
+        d->phase = T_SWEEP;
+        d->scan_at = GCP_HEAP_START;
+        return GCP_OK;
+    }
+    if (o.kind == GCP_KIND_FREE)
+        return GCP_OK;
+    bool held = count_of(o.p) != 0, prot = set_has(d, o.ref);
+    if (!held && !prot)
+        return GCP_OK;
+    if (!held)
+        zct_add(d, o.ref, o.p);
+    gcp_ref moved;
+    return gcp__trace_shade(&d->base, o.ref, &moved);
+}
+
+/* Walk 3: marked objects get their fields' counts back; unmarked ones are
+ * garbage no outside reference reaches (cycles, and what hangs off them)
+ * and are freed, so the counts they held on marked objects stay taken. */
+static gcp_status trace_sweep_step(gcp_collection *gc, drc_heap *d, uint64_t *units, bool *done)
+{
+    gcp_obj o;
+    bool end;
+    gcp_status st = walk_next(d, &o, &end);
+    if (st != GCP_OK || end) {
+        *done = end;
+        return st;
+    }
+    if (o.kind == GCP_KIND_FREE)
+        return GCP_OK;
+    if (gcp__trace_marked(&d->base, o.ref)) {
+        *units += gcp__obj_nrefs(&o);
+        return recount_children(d, &o, true);
+    }
+    if (o.kind == GCP_KIND_EXTERNREF &&
+        gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o)) != GCP_OK)
+        return gcp__heap_corrupt(gc->heap);
+    gc->bytes_reclaimed += o.size;
+    gcp__fl_free(&d->base.fl, o.ref, o.size);
+    return GCP_OK;
+}
+
+static gcp_status drc_gc_start(gcp_collection *gc)
+{
+    drc_heap *d = gc->heap->cdata;
+    d->phase = ROOTS;
+    d->i = d->keep = 0;
+    d->work_n = 0;
+    d->base.last_step_units = 0;
+    d->trace_now = d->trace_forced;
+    d->trace_if_little = d->trace_wanted;
+    d->trace_wanted = d->trace_forced = false;
+    gc->state = d;
+    return GCP_OK;
+}
+
+static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
+{
+    gcp_heap *heap = gc->heap;
+    drc_heap *d = heap->cdata;
+    uint64_t budget = gcp__flc_budget(heap), units = 0;
+    gcp_status st = GCP_OK;
+    bool done = false;
+    while (st == GCP_OK && units < budget) {
+        if (d->work_n > 0) {
+            st = free_one(gc, d, &units);
+            continue;
+        }
+        if (done)
+            break;
+        if (d->phase != T_MARK)
+            units++;   /* mark_step counts its own units */
+        switch (d->phase) {
+        case ROOTS:
+            st = roots_step(gc, d);
+            break;
+        case ZCT:
+        case SCAN:
+            st = d->phase == ZCT ? zct_step(heap, d, &done) : scan_step(heap, d, &done);
+            /* After an allocation failure, a zero-count pass that freed
+             * less than a quarter of the heap suggests cycles. */
+            if (done && d->trace_if_little &&
+                gc->bytes_reclaimed < d->base.fl.frontier / GCP_DRC_TRACE_FRACTION)
+                d->trace_now = true;
+            if (done && d->trace_now && st == GCP_OK) {
+                /* The zero counts are done; the backup trace follows.  Its
+                 * marks are cleared first, while a failure costs nothing. */
+                st = gcp__trace_begin(&d->base);
+                done = false;
+                if (st == GCP_OK) {
+                    d->trace_now = d->trace_if_little = false;
+                    d->phase = T_UNCOUNT;
+                    d->scan_at = GCP_HEAP_START;
+                }
+            }
+            break;
+        case T_UNCOUNT:
+            st = uncount_step(d, &units);
+            break;
+        case T_MARK:
+            st = mark_step(d, budget, &units);
+            break;
+        case T_SWEEP:
+            st = trace_sweep_step(gc, d, &units, &done);
+            break;
+        case IDLE:
+            done = true;
+            break;
+        }
+    }
+    d->base.last_step_units = units;
+    if (st != GCP_OK)
+        return st;
+    done = done && d->work_n == 0;
+    if (done) {
+        set_clear(d);
+        d->phase = IDLE;
+    }
+    *out = done ? GCP_COMPLETE : GCP_CONTINUE;
+    return GCP_OK;
+}
+
+static void drc_gc_abort(gcp_collection *gc)
+{
+    drc_heap *d = gc->heap->cdata;
+    /* Counts are half taken away during a backup trace: a heap left so
+     * (say by running out of host memory for the grey stack) cannot be
+     * trusted any more.  A reset clears the poison right after. */
+    if (d->phase == T_UNCOUNT || d->phase == T_MARK || d->phase == T_SWEEP)
+        gc->heap->poisoned = true;
+    d->work_n = 0;
+    d->base.tracer.sp = 0;
+    d->phase = IDLE;
+}
+
+/* Allocation; a failure asks for a backup trace in the next collection. */
+static gcp_status drc_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out)
+{
+    gcp_status st = gcp__flc_alloc(heap, size, out);
+    if (st == GCP_NEED_GC) {
+        drc_heap *d = heap->cdata;
+        d->trace_wanted = true;
+    }
+    return st;
+}
+
+/* ---------------------------------------------------------------- life cycle */
+
+static gcp_status drc_create(gcp_heap *heap)
+{
+    drc_heap *d = gcp__calloc(1, sizeof *d);
+    if (!d)
+        return GCP_ENOMEM;
+    gcp__fl_init(&d->base.fl, heap);
+    heap->cdata = d;
+    return GCP_OK;
+}
+
+static void drc_destroy(gcp_heap *heap)
+{
+    drc_heap *d = heap->cdata;
+    if (!d)
+        return;
+    gcp__free(d->set);
+    gcp__free(d->zct);
+    gcp__free(d->work);
+    gcp__trace_free(&d->base);
+    gcp__free(d);
+    heap->cdata = NULL;
+}
+
+static void drc_reset(gcp_heap *heap)
+{
+    drc_heap *d = heap->cdata;
+    gcp__fl_reset(&d->base.fl);
+    set_clear(d);
+    d->zct_n = 0;
+    d->zct_overflow = false;
+    d->work_n = 0;
+    d->base.tracer.sp = 0;
+    d->phase = IDLE;
+    d->trace_wanted = d->trace_forced = d->trace_now = d->trace_if_little = false;
+    d->base.last_step_units = 0;
+}
+
+size_t gcp__drc_exposed_count(const gcp_heap *heap)
+{
+    return heap->ops == &gcp__drc_collector ? ((const drc_heap *)heap->cdata)->set_n : 0;
+}
+
+void gcp__drc_request_trace(gcp_heap *heap)
+{
+    if (heap->ops == &gcp__drc_collector)
+        ((drc_heap *)heap->cdata)->trace_forced = true;
+}
+
+int gcp__drc_trace_pending(const gcp_heap *heap)
+{
+    if (heap->ops != &gcp__drc_collector)
+        return 0;
+    const drc_heap *d = heap->cdata;
+    return d->trace_forced ? 2 : d->trace_wanted ? 1 : 0;
+}
+
+size_t gcp__drc_zct_count(const gcp_heap *heap)
+{
+    return heap->ops == &gcp__drc_collector ? ((const drc_heap *)heap->cdata)->zct_n : 0;
+}
+
+const gcp_collector_ops gcp__drc_collector = {
+    .name = "drc",
+    .kind = GCP_COLLECTOR_DRC,
+    .new_object_word = 1,
+    .create = drc_create,
+    .destroy = drc_destroy,
+    .reset = drc_reset,
+    .alloc = drc_alloc,
+    .clone = drc_clone,
+    .write = drc_write,
+    .expose = drc_expose,
+    .need_gc_before_entering_wasm = drc_need_gc,
+    .gc_start = drc_gc_start,
+    .gc_step = drc_gc_step,
+    .gc_abort = drc_gc_abort,
+    .data = NULL,
+    .high_water = gcp__flc_high_water,
+};

@@ -1,0 +1,211 @@
+/* Incremental mark-sweep over segregated free lists.
+ *
+ * A collection runs in three phases, each sliced by the step budget:
+ *  - roots: each root's ref is validated, marked and pushed grey;
+ *  - mark: tri-colour marking.  White objects have no mark bit; grey ones
+ *    are marked and on the grey stack; black ones are marked and scanned.
+ *    A grey entry remembers how many of its reference slots were scanned,
+ *    so a large array is scanned across several steps;
+ *  - sweep: a walk over every block below the free-list frontier; unmarked
+ *    objects are freed (externrefs' host data finalized), runs of adjacent
+ *    free blocks are merged and the free lists are rebuilt from scratch.
+ * The mutator does not run between the steps of one collection (the core
+ * refuses it with GCP_EBUSY), so marking needs no write barrier.
+ *
+ * Mark bits live in a side bitmap in host memory (one bit per 8-byte
+ * granule below the frontier), not in the header flags: compiled code can
+ * write headers at any time, and a forged mark bit in a header would make
+ * a dead object survive or, worse, make the sweep trust a stale bit left
+ * from an earlier collection.  The bitmap is cleared at the start of every
+ * collection and cannot be reached from the heap.  Its cost is frontier/64
+ * bytes, kept between collections.
+ *
+ * The grey stack is host memory too, growable, and holds each object at
+ * most once (an object is marked when pushed), so its size is bounded by
+ * the number of objects below the frontier.  Both are the shared tracer of
+ * lib/reclaim.h, which DRC's backup trace uses too.
+ */
+#include "lib/alloc.h"
+#include "lib/collector.h"
+#include "lib/heap.h"
+#include "lib/hostdata.h"
+#include "lib/object.h"
+#include "lib/reclaim.h"
+
+enum phase { IDLE, ROOTS, MARK, SWEEP };
+
+typedef struct ms_heap {
+    gcp_flc base;        /* must stay first */
+    enum phase phase;
+    size_t root_i;
+    uint64_t sweep_at;
+} ms_heap;
+
+static gcp_status ms_create(gcp_heap *heap)
+{
+    ms_heap *m = gcp__calloc(1, sizeof *m);
+    if (!m)
+        return GCP_ENOMEM;
+    gcp__fl_init(&m->base.fl, heap);
+    heap->cdata = m;
+    return GCP_OK;
+}
+
+static void ms_destroy(gcp_heap *heap)
+{
+    ms_heap *m = heap->cdata;
+    if (!m)
+        return;
+    gcp__trace_free(&m->base);
+    gcp__free(m);
+    heap->cdata = NULL;
+}
+
+static void ms_reset(gcp_heap *heap)
+{
+    ms_heap *m = heap->cdata;
+    gcp__fl_reset(&m->base.fl);
+    m->phase = IDLE;
+    m->base.tracer.sp = 0;
+    m->base.last_step_units = 0;
+}
+
+/* ---------------------------------------------------------------- marking */
+
+static gcp_status mark_roots(gcp_collection *gc, ms_heap *m, uint64_t budget, uint64_t *units)
+{
+    size_t n = gcp_roots_count(gc->roots);
+    while (m->root_i < n && *units < budget) {
+        gcp_ref r, moved;
+        if (gcp_roots_get(gc->roots, m->root_i, &r) != GCP_OK)
+            return gcp__heap_corrupt(gc->heap);
+        gcp_status st = gcp__trace_shade(&m->base, r, &moved);
+        if (st != GCP_OK)
+            return st;
+        if (moved != r)
+            gcp_roots_set(gc->roots, m->root_i, moved);
+        m->root_i++;
+        (*units)++;
+    }
+    if (m->root_i == n)
+        m->phase = MARK;
+    return GCP_OK;
+}
+
+static gcp_status mark_some(ms_heap *m, uint64_t budget, uint64_t *units)
+{
+    gcp_status st = gcp__trace_drain(&m->base, budget, units);
+    if (st == GCP_OK && m->base.tracer.sp == 0) {
+        m->phase = SWEEP;
+        m->sweep_at = GCP_HEAP_START;
+        gcp__fl_rebuild_begin(&m->base.fl);
+    }
+    return st;
+}
+
+/* ---------------------------------------------------------------- sweeping */
+
+static gcp_status sweep_some(gcp_collection *gc, ms_heap *m, uint64_t budget, uint64_t *units,
+                             bool *done)
+{
+    gcp_heap *heap = gc->heap;
+    gcp_freelist *fl = &m->base.fl;
+    while (m->sweep_at < fl->frontier && *units < budget) {
+        gcp_ref at = (gcp_ref)m->sweep_at;
+        gcp_obj o;
+        if (gcp__obj_check_block(heap, at, &o) != GCP_OK || (uint64_t)at + o.size > fl->frontier)
+            return gcp__heap_corrupt(heap);
+        if (o.kind == GCP_KIND_FREE) {
+            gcp__fl_rebuild_free(fl, at, o.size);
+        } else if (gcp__trace_marked(&m->base, at)) {
+            gcp__fl_rebuild_live(fl);
+        } else {
+            if (o.kind == GCP_KIND_EXTERNREF &&
+                gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o)) != GCP_OK)
+                return gcp__heap_corrupt(heap);
+            gc->bytes_reclaimed += o.size;
+            gcp__fl_rebuild_free(fl, at, o.size);
+        }
+        m->sweep_at += o.size;
+        (*units)++;
+    }
+    if (m->sweep_at >= fl->frontier) {
+        gcp__fl_rebuild_end(fl);
+        *done = true;
+    }
+    return GCP_OK;
+}
+
+/* ---------------------------------------------------------------- collection hooks */
+
+static gcp_status ms_gc_start(gcp_collection *gc)
+{
+    ms_heap *m = gc->heap->cdata;
+    gcp_status st = gcp__trace_begin(&m->base);
+    if (st != GCP_OK)
+        return st;
+    m->root_i = 0;
+    m->phase = ROOTS;
+    m->base.last_step_units = 0;
+    gc->state = m;
+    return GCP_OK;
+}
+
+static gcp_status ms_gc_step(gcp_collection *gc, gcp_progress *out)
+{
+    ms_heap *m = gc->heap->cdata;
+    uint64_t budget = gcp__flc_budget(gc->heap), units = 0;
+    gcp_status st = GCP_OK;
+    bool done = false;
+    while (st == GCP_OK && !done && units < budget) {
+        switch (m->phase) {
+        case ROOTS:
+            st = mark_roots(gc, m, budget, &units);
+            break;
+        case MARK:
+            st = mark_some(m, budget, &units);
+            break;
+        case SWEEP:
+            st = sweep_some(gc, m, budget, &units, &done);
+            break;
+        case IDLE:
+            done = true;
+            break;
+        }
+    }
+    m->base.last_step_units = units;
+    if (st != GCP_OK)
+        return st;
+    if (done)
+        m->phase = IDLE;
+    *out = done ? GCP_COMPLETE : GCP_CONTINUE;
+    return GCP_OK;
+}
+
+static void ms_gc_abort(gcp_collection *gc)
+{
+    ms_heap *m = gc->heap->cdata;
+    if (m->phase == SWEEP)
+        gcp__fl_rebuild_live(&m->base.fl);   /* keep what was swept */
+    m->phase = IDLE;
+    m->base.tracer.sp = 0;
+}
+
+const gcp_collector_ops gcp__marksweep_collector = {
+    .name = "marksweep",
+    .kind = GCP_COLLECTOR_MARKSWEEP,
+    .new_object_word = 0,
+    .create = ms_create,
+    .destroy = ms_destroy,
+    .reset = ms_reset,
+    .alloc = gcp__flc_alloc,
+    .clone = NULL,
+    .write = NULL,
+    .expose = NULL,
+    .need_gc_before_entering_wasm = NULL,
+    .gc_start = ms_gc_start,
+    .gc_step = ms_gc_step,
+    .gc_abort = ms_gc_abort,
+    .data = NULL,
+    .high_water = gcp__flc_high_water,
+};

@@ -1,0 +1,152 @@
+/* Hooks and views shared by the collectors that reclaim into free lists. */
+#include "lib/reclaim.h"
+
+#include <string.h>
+
+#include "lib/alloc.h"
+#include "lib/collector.h"
+#include "lib/object.h"
+
+static bool uses_freelists(const gcp_heap *heap)
+{
+    return heap->ops == &gcp__drc_collector || heap->ops == &gcp__marksweep_collector;
+}
+
+gcp_status gcp__flc_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out)
+{
+    gcp_flc *c = heap->cdata;
+    return gcp__fl_alloc(&c->fl, size, out);
+}
+
+size_t gcp__flc_high_water(const gcp_heap *heap)
+{
+    const gcp_flc *c = heap->cdata;
+    return (size_t)c->fl.high_water;
+}
+
+gcp_freelist *gcp__heap_freelist(gcp_heap *heap)
+{
+    if (!uses_freelists(heap))
+        return NULL;
+    gcp_flc *c = heap->cdata;
+    return &c->fl;
+}
+
+uint64_t gcp__gc_last_step_units(const gcp_heap *heap)
+{
+    if (!uses_freelists(heap))
+        return 0;
+    const gcp_flc *c = heap->cdata;
+    return c->last_step_units;
+}
+
+/* ---------------------------------------------------------------- tracing */
+
+static size_t trace_most(const gcp_flc *c)
+{
+    return (size_t)(c->fl.frontier / GCP_OBJ_HEADER_BYTES) + 1;
+}
+
+gcp_status gcp__trace_begin(gcp_flc *c)
+{
+    gcp_tracer *t = &c->tracer;
+    size_t words = (size_t)(c->fl.frontier / GCP_OBJ_ALIGN) / 64 + 1;
+    if (words > t->mark_words) {
+        uint64_t *nm = gcp__realloc(t->marks, words * sizeof *nm);
+        if (!nm)
+            return GCP_ENOMEM;
+        t->marks = nm;
+        t->mark_words = words;
+    }
+    memset(t->marks, 0, words * sizeof *t->marks);
+    t->sp = 0;
+    return GCP_OK;
+}
+
+void gcp__trace_free(gcp_flc *c)
+{
+    gcp__free(c->tracer.marks);
+    gcp__free(c->tracer.stack);
+    c->tracer = (gcp_tracer){0};
+}
+
+gcp_status gcp__trace_reach(gcp_flc *c, gcp_ref r, gcp_obj *o, bool blocks)
+{
+    gcp_heap *heap = c->fl.heap;
+    gcp_status st = blocks ? gcp__obj_check_block(heap, r, o) : gcp__obj_check(heap, r, o);
+    if (st != GCP_OK)
+        return st == GCP_EINVAL ? gcp__heap_corrupt(heap) : st;
+    /* Nothing above the frontier was handed out, and the marks stop there. */
+    if ((uint64_t)r + o->size > c->fl.frontier)
+        return gcp__heap_corrupt(heap);
+    return GCP_OK;
+}
+
+static gcp_status push_grey(gcp_flc *c, gcp_ref r, uint32_t done)
+{
+    gcp_tracer *t = &c->tracer;
+    if (t->sp == t->cap) {
+        /* Each object is pushed once: more grey entries than objects fit
+         * below the frontier means overlapping (forged) objects. */
+        size_t most = trace_most(c);
+        if (t->cap >= most)
+            return gcp__heap_corrupt(c->fl.heap);
+        size_t ncap = t->cap ? t->cap * 2 : 256;
+        if (ncap > most)
+            ncap = most;
+        gcp_grey *ns = gcp__realloc(t->stack, ncap * sizeof *ns);
+        if (!ns)
+            return GCP_ENOMEM;
+        t->stack = ns;
+        t->cap = ncap;
+    }
+    t->stack[t->sp++] = (gcp_grey){.ref = r, .done = done};
+    return GCP_OK;
+}
+
+gcp_status gcp__trace_shade(gcp_flc *c, gcp_ref r, gcp_ref *moved)
+{
+    *moved = r;
+    if (!gcp_ref_is_heap(r))
+        return GCP_OK;
+    gcp_obj o;
+    gcp_status st = gcp__trace_reach(c, r, &o, false);
+    if (st != GCP_OK || gcp__trace_marked(c, r))
+        return st;
+    uint64_t g = r / GCP_OBJ_ALIGN;
+    c->tracer.marks[g >> 6] |= (uint64_t)1 << (g & 63u);
+    return push_grey(c, r, 0);
+}
+
+gcp_status gcp__trace_drain(gcp_flc *c, uint64_t budget, uint64_t *units)
+{
+    gcp_tracer *t = &c->tracer;
+    while (t->sp > 0 && *units < budget) {
+        gcp_grey g = t->stack[--t->sp];
+        gcp_obj o;
+        gcp_status st = gcp__trace_reach(c, g.ref, &o, false);
+        if (st != GCP_OK)
+            return st;
+        if (g.done == 0) {
+            g.done = 1;
+            (*units)++;
+        }
+        uint32_t n = gcp__obj_nrefs(&o);
+        while (g.done - 1 < n && *units < budget) {
+            uint32_t i = g.done - 1;
+            gcp_ref r = gcp__obj_ref_get(&o, i), moved;
+            st = gcp__trace_shade(c, r, &moved);
+            if (st != GCP_OK)
+                return st;
+            if (moved != r)
+                gcp__obj_ref_put(&o, i, moved);
+            g.done++;
+            (*units)++;
+        }
+        /* Out of budget halfway: the rest waits for the next step (the
+         * slot the pop freed is still there). */
+        if (g.done - 1 < n)
+            t->stack[t->sp++] = g;
+    }
+    return GCP_OK;
+}

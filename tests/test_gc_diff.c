@@ -1,0 +1,704 @@
+/* Randomized differential test of the DRC and mark-sweep collectors
+ * against a reference model.
+ *
+ * Random operations (allocate structs, ref arrays and externrefs; link
+ * fields; load fields into host slots; clone; drop; push and pop stack
+ * roots; expose; write scalars; collect, stepping mark-sweep in small
+ * slices) run on a real heap and on a model of it.  After every completed
+ * collection:
+ *  - every object the model keeps is intact: header, fields, scalar stamp,
+ *    host data (and, for DRC, the reference count);
+ *  - the heap holds no other object (a block walk): for mark-sweep, no
+ *    unreachable object survives; for DRC, exactly the objects of count
+ *    zero outside the deferred set (exposed refs and roots) were freed,
+ *    with their children recursively;
+ *  - each freed externref's finalizer ran exactly once, and no other did.
+ *
+ * Seeds are fixed; the failing collector, seed and operation are printed.
+ * GCP_DIFF_SEEDS and GCP_DIFF_OPS make the run longer (make check-long). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gcutil.h"
+
+#define MAXOBJ 40000
+#define NH 48          /* host slots (non-stack roots) */
+#define NS 12          /* stack slots (stack roots) */
+#define MAXF 8         /* most ref fields of a model object */
+
+enum mkind { MK_S, MK_RA, MK_E };
+
+typedef struct mobj {
+    gcp_ref ref;
+    enum mkind kind;
+    uint32_t nrefs;
+    int32_t to[MAXF];      /* model id held by each field, or -1 */
+    gcp_ref raw[MAXF];     /* the field's value when to == -1 (null or i31) */
+    uint32_t stamp;        /* struct scalar at payload offset 4 */
+    uint32_t host_id;      /* externref host-data id */
+    int fin;               /* finalizer calls */
+    uint32_t count;        /* DRC: expected reference count */
+    bool alive, exposed, mark;
+} mobj;
+
+static mobj M[MAXOBJ];
+static int nobj;
+static gc_fixture F;
+static gcp_collector kind;
+static gcp_roots *roots;
+static gcp_ref hs[NH];
+static int hid[NH];
+static uint64_t st[NS];
+static int sid[NS];
+static int sp;
+static uint64_t rng;
+static char where[160];
+static int *owner;          /* heap offset / 8 -> model id + 1 */
+static size_t owner_n;
+
+/* Check reports every passing assertion to its runner through a pipe;
+ * these only call into Check on failure, which keeps the run fast. */
+#define CHECK(c)                                       \
+    do {                                               \
+        if (!(c))                                      \
+            ck_abort_msg("%s: %s", where, #c);         \
+    } while (0)
+#define CHECK_OK(e)                                                           \
+    do {                                                                      \
+        gcp_status s__ = (e);                                                 \
+        if (s__ != GCP_OK)                                                    \
+            ck_abort_msg("%s: %s -> %s", where, #e, gcp_strerror(s__));       \
+    } while (0)
+
+static uint64_t next_rand(void)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return rng * UINT64_C(2685821657736338717);
+}
+static uint32_t below(uint32_t n) { return (uint32_t)(next_rand() % n); }
+
+static bool drc(void) { return kind == GCP_COLLECTOR_DRC; }
+
+/* ---------------------------------------------------------------- model collections */
+
+static void model_mark(int id)
+{
+    /* Iterative DFS with an explicit stack (ids are pushed once). */
+    static int stack[MAXOBJ];
+    int n = 0;
+    if (id < 0 || M[id].mark)
+        return;
+    M[id].mark = true;
+    stack[n++] = id;
+    while (n > 0) {
+        mobj *o = &M[stack[--n]];
+        for (uint32_t i = 0; i < o->nrefs; i++) {
+            int t = o->to[i];
+            if (t >= 0 && !M[t].mark) {
+                M[t].mark = true;
+                stack[n++] = t;
+            }
+        }
+    }
+}
+
+static void model_collect_ms(void)
+{
+    for (int i = 0; i < nobj; i++)
+        M[i].mark = false;
+    for (int k = 0; k < NH; k++)
+        model_mark(hid[k]);
+    for (int k = 0; k < sp; k++)
+        model_mark(sid[k]);
+    for (int i = 0; i < nobj; i++)
+        if (M[i].alive && !M[i].mark)
+            M[i].alive = false;
+}
+
+static bool model_protected(int id)
+{
+    if (M[id].exposed)
+        return true;
+    for (int k = 0; k < NH; k++)
+        if (hid[k] == id)
+            return true;
+    for (int k = 0; k < sp; k++)
+        if (sid[k] == id)
+            return true;
+    return false;
+}
+
+/* Bytes of the object behind model id i. */
+static uint64_t model_size(int i)
+{
+    switch (M[i].kind) {
+    case MK_S:
+        return 32;
+    case MK_RA:
+        return (GCP_ARRAY_ELEMS + 4u * M[i].nrefs + 7u) & ~7u;
+    default:
+        return GCP_EXTERNREF_BYTES;
+    }
+}
+
+static void model_collect_drc(int trace)
+{
+    static int work[MAXOBJ];
+    int n = 0;
+    uint64_t freed = 0;
+    for (int i = 0; i < nobj; i++)
+        if (M[i].alive && M[i].count == 0 && !model_protected(i)) {
+            M[i].alive = false;
+            freed += model_size(i);
+            work[n++] = i;
+        }
+    while (n > 0) {
+        mobj *o = &M[work[--n]];
+        for (uint32_t i = 0; i < o->nrefs; i++) {
+            int t = o->to[i];
+            if (t < 0)
+                continue;
+            CHECK(M[t].count > 0);
+            if (--M[t].count == 0 && !model_protected(t)) {
+                CHECK(M[t].alive);
+                M[t].alive = false;
+                freed += model_size(t);
+                work[n++] = t;
+            }
+        }
+    }
+    /* Requested (2), or after an allocation failure (1) when the zero
+     * counts freed less than a quarter of the heap below the frontier. */
+    uint64_t frontier = gcp__heap_freelist(F.heap)->frontier;
+    if (trace == 2 || (trace == 1 && freed < frontier / GCP_DRC_TRACE_FRACTION)) {
+        /* The backup trace: whatever no host slot, stack slot or exposed
+         * ref reaches is freed (cycles included); the counts it held on
+         * survivors are given up. */
+        for (int i = 0; i < nobj; i++)
+            M[i].mark = false;
+        for (int k = 0; k < NH; k++)
+            model_mark(hid[k]);
+        for (int k = 0; k < sp; k++)
+            model_mark(sid[k]);
+        for (int i = 0; i < nobj; i++)
+            if (M[i].alive && M[i].exposed)
+                model_mark(i);
+        for (int i = 0; i < nobj; i++) {
+            if (!M[i].alive || M[i].mark)
+                continue;
+            M[i].alive = false;
+            for (uint32_t f = 0; f < M[i].nrefs; f++)
+                if (M[i].to[f] >= 0 && M[M[i].to[f]].mark)
+                    M[M[i].to[f]].count--;
+        }
+    }
+    for (int i = 0; i < nobj; i++)
+        M[i].exposed = false;
+}
+
+/* ---------------------------------------------------------------- verification */
+
+static void verify_object(int id)
+{
+    mobj *o = &M[id];
+    gcp_header h;
+    CHECK_OK(gcp_heap_header(F.heap, o->ref, &h));
+    gcp_ref v;
+    switch (o->kind) {
+    case MK_S: {
+        CHECK(h.kind == GCP_KIND_STRUCT && h.type_index == F.S);
+        uint32_t stamp;
+        CHECK_OK(gcp_struct_read(F.heap, o->ref, 4, &stamp, 4));
+        CHECK(stamp == o->stamp);
+        for (uint32_t i = 0; i < 2; i++) {
+            CHECK_OK(gcp_struct_get_ref(F.heap, o->ref, 8 * i, &v));
+            CHECK(v == (o->to[i] >= 0 ? M[o->to[i]].ref : o->raw[i]));
+        }
+        break;
+    }
+    case MK_RA: {
+        CHECK(h.kind == GCP_KIND_ARRAY && h.type_index == F.RA);
+        uint32_t len;
+        CHECK_OK(gcp_array_length(F.heap, o->ref, &len));
+        CHECK(len == o->nrefs);
+        for (uint32_t i = 0; i < len; i++) {
+            CHECK_OK(gcp_array_get_ref(F.heap, o->ref, i, &v));
+            CHECK(v == (o->to[i] >= 0 ? M[o->to[i]].ref : o->raw[i]));
+        }
+        break;
+    }
+    case MK_E: {
+        CHECK(h.kind == GCP_KIND_EXTERNREF);
+        uint32_t hid_;
+        void *p;
+        CHECK_OK(gcp_heap_externref_host_data(F.heap, o->ref, &hid_));
+        CHECK(hid_ == o->host_id);
+        CHECK_OK(gcp_hostdata_get(F.table, hid_, &p));
+        CHECK(p == &o->fin);
+        break;
+    }
+    }
+    if (drc())
+        CHECK(gcf_peek(&F, o->ref, GCP_HDR_CWORD) == o->count);
+}
+
+static void verify(void)
+{
+    size_t words = gcp_heap_bound(F.heap) / 8;
+    if (words > owner_n) {
+        owner = realloc(owner, words * sizeof *owner);
+        owner_n = words;
+    }
+    memset(owner, 0, owner_n * sizeof *owner);
+    int n_alive = 0;
+    for (int i = 0; i < nobj; i++) {
+        if (M[i].kind == MK_E)
+            CHECK(M[i].fin == (M[i].alive ? 0 : 1));
+        if (!M[i].alive)
+            continue;
+        verify_object(i);
+        owner[M[i].ref / 8] = i + 1;
+        n_alive++;
+    }
+    /* The heap holds exactly the model's live objects. */
+    gcp_freelist *fl = gcp__heap_freelist(F.heap);
+    int n_blocks = 0;
+    for (uint64_t at = GCP_HEAP_START; at < fl->frontier;) {
+        gcp_obj o;
+        CHECK_OK(gcp__obj_check_block(F.heap, (gcp_ref)at, &o));
+        if (o.kind != GCP_KIND_FREE) {
+            CHECK(owner[at / 8] != 0);
+            n_blocks++;
+        }
+        at += o.size;
+    }
+    CHECK(n_blocks == n_alive);
+}
+
+/* ---------------------------------------------------------------- operations */
+
+static void collect(void)
+{
+    /* DRC ends with a backup trace after an allocation failure, or when
+     * asked (some collections here ask). */
+    if (drc() && below(8) == 0)
+        gcp__drc_request_trace(F.heap);
+    int trace = drc() ? gcp__drc_trace_pending(F.heap) : 0;
+    gcp_collection *gc;
+    CHECK_OK(gcp_heap_gc_start(F.heap, roots, F.table, &gc));
+    gcp_progress p = GCP_CONTINUE;
+    while (p == GCP_CONTINUE) {
+        CHECK_OK(gcp_collection_step(gc, &p));
+        CHECK(gcp__gc_last_step_units(F.heap) <= (uint64_t)F.heap->step_budget + 1 + MAXF);
+    }
+    if (drc())
+        model_collect_drc(trace);
+    else
+        model_collect_ms();
+    verify();
+}
+
+static int free_host_slot(void)
+{
+    int k = (int)below(NH);
+    for (int i = 0; i < NH; i++, k = (k + 1) % NH)
+        if (hid[k] < 0)
+            return k;
+    return -1;
+}
+
+static int used_host_slot(void)
+{
+    int k = (int)below(NH);
+    for (int i = 0; i < NH; i++, k = (k + 1) % NH)
+        if (hid[k] >= 0)
+            return k;
+    return -1;
+}
+
+static void op_alloc(void)
+{
+    int k = free_host_slot();
+    if (k < 0 || nobj == MAXOBJ)
+        return;
+    mobj *o = &M[nobj];
+    memset(o, 0, sizeof *o);
+    for (int i = 0; i < MAXF; i++)
+        o->to[i] = -1;
+    o->kind = (enum mkind)below(3);
+    gcp_status s;
+    for (int attempt = 0;; attempt++) {
+        switch (o->kind) {
+        case MK_S:
+            o->nrefs = 2;
+            s = gcp_heap_alloc_struct(F.heap, F.S, &o->ref);
+            break;
+        case MK_RA:
+            o->nrefs = below(MAXF + 1);
+            s = gcp_heap_alloc_array(F.heap, F.RA, o->nrefs, &o->ref);
+            break;
+        default:
+            CHECK_OK(gcp_hostdata_insert(F.table, &o->fin, gcf_count_fin, &o->host_id));
+            s = gcp_heap_alloc_externref(F.heap, o->host_id, &o->ref);
+            if (s != GCP_OK) {
+                CHECK_OK(gcp_hostdata_remove(F.table, o->host_id));
+                CHECK(o->fin == 1);
+                o->fin = 0;
+            }
+            break;
+        }
+        if (s != GCP_NEED_GC || attempt == 1)
+            break;
+        collect();
+    }
+    if (s == GCP_ELIMIT || s == GCP_NEED_GC) {
+        return;   /* full of live objects: skip */
+    }
+    CHECK_OK(s);
+    o->alive = true;
+    o->count = 1;
+    hs[k] = o->ref;
+    hid[k] = nobj++;
+}
+
+static void op_link(void)
+{
+    int a = used_host_slot();
+    if (a < 0)
+        return;
+    mobj *o = &M[hid[a]];
+    if (o->nrefs == 0)
+        return;
+    uint32_t f = below(o->nrefs);
+    int b = used_host_slot();
+    uint32_t pick = below(8);
+    gcp_ref val;
+    int to = -1;
+    if (pick == 0)
+        val = GCP_REF_NULL;
+    else if (pick == 1)
+        val = gcp_ref_i31_wrap((int32_t)next_rand());
+    else {
+        val = hs[b];
+        to = hid[b];
+    }
+    if (o->kind == MK_S)
+        CHECK_OK(gcp_struct_set_ref(F.heap, F.table, o->ref, 8 * f, val));
+    else
+        CHECK_OK(gcp_array_set_ref(F.heap, F.table, o->ref, f, val));
+    if (to >= 0)
+        M[to].count++;
+    if (o->to[f] >= 0)
+        M[o->to[f]].count--;
+    o->to[f] = to;
+    o->raw[f] = to >= 0 ? 0 : val;
+}
+
+static void op_load(void)
+{
+    int a = used_host_slot(), k = free_host_slot();
+    if (a < 0 || k < 0)
+        return;
+    mobj *o = &M[hid[a]];
+    if (o->nrefs == 0)
+        return;
+    uint32_t f = below(o->nrefs);
+    gcp_ref v;
+    if (o->kind == MK_S)
+        CHECK_OK(gcp_struct_get_ref(F.heap, o->ref, 8 * f, &v));
+    else
+        CHECK_OK(gcp_array_get_ref(F.heap, o->ref, f, &v));
+    if (o->to[f] < 0) {
+        CHECK(v == o->raw[f]);
+        return;
+    }
+    CHECK(v == M[o->to[f]].ref);
+    CHECK_OK(gcp_heap_clone_ref(F.heap, v, &hs[k]));
+    hid[k] = o->to[f];
+    M[o->to[f]].count++;
+}
+
+static void op_clone(void)
+{
+    int a = used_host_slot(), k = free_host_slot();
+    if (a < 0 || k < 0)
+        return;
+    CHECK_OK(gcp_heap_clone_ref(F.heap, hs[a], &hs[k]));
+    hid[k] = hid[a];
+    M[hid[a]].count++;
+}
+
+static void op_drop(void)
+{
+    int a = used_host_slot();
+    if (a < 0)
+        return;
+    CHECK_OK(gcp_heap_drop_ref(F.heap, F.table, hs[a]));
+    M[hid[a]].count--;
+    hs[a] = GCP_REF_NULL;
+    hid[a] = -1;
+}
+
+static void op_push(void)
+{
+    int a = used_host_slot();
+    if (a < 0 || sp == NS)
+        return;
+    st[sp] = gcp_ref_to_r64(hs[a]);
+    sid[sp++] = hid[a];
+}
+
+static void op_pop(void)
+{
+    if (sp == 0)
+        return;
+    sp--;
+    st[sp] = 0;
+    sid[sp] = -1;
+}
+
+static void op_expose(void)
+{
+    int a = used_host_slot();
+    if (a < 0)
+        return;
+    CHECK_OK(gcp_heap_expose_ref(F.heap, hs[a]));
+    M[hid[a]].exposed = true;
+}
+
+static void op_stamp(void)
+{
+    int a = used_host_slot();
+    if (a < 0 || M[hid[a]].kind != MK_S)
+        return;
+    uint32_t v = (uint32_t)next_rand();
+    CHECK_OK(gcp_struct_write(F.heap, hs[a], 4, &v, 4));
+    M[hid[a]].stamp = v;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static const char *cname(void) { return drc() ? "drc" : "marksweep"; }
+
+/* Opens a heap for collector k and seeds the generator. */
+static void start(gcp_collector k, uint64_t seed, bool *rare, uint32_t *budget)
+{
+    kind = k;
+    rng = seed * UINT64_C(0x9E3779B97F4A7C15) + 1;
+    *budget = 1 + below(40);
+    /* Even seeds collect ten times less often, so the heap fills up and
+     * allocations meet GCP_NEED_GC. */
+    *rare = seed % 2 == 0;
+    snprintf(where, sizeof where, "%s seed %" PRIu64 " setup", cname(), seed);
+    gcf_open(&F, k, *rare ? 8 * KIB : 16 * KIB, *budget);
+    ck_assert_ok(gcp_roots_new(&roots));
+    nobj = 0;
+    sp = 0;
+    for (int i = 0; i < NH; i++) {
+        hs[i] = GCP_REF_NULL;
+        hid[i] = -1;
+        ck_assert_ok(gcp_roots_add(roots, &hs[i]));
+    }
+    for (int i = 0; i < NS; i++) {
+        st[i] = 0;
+        sid[i] = -1;
+        ck_assert_ok(gcp_roots_add_stack(roots, &st[i]));
+    }
+}
+
+static void play(uint64_t seed, int ops, bool rare, uint32_t budget)
+{
+    for (int i = 0; i < ops; i++) {
+        snprintf(where, sizeof where, "%s seed %" PRIu64 " op %d (budget %u)", cname(), seed,
+                 i, budget);
+        uint32_t r = below(100);
+        if (r < 25)
+            op_alloc();
+        else if (r < 45)
+            op_link();
+        else if (r < 55)
+            op_load();
+        else if (r < 62)
+            op_clone();
+        else if (r < 80)
+            op_drop();
+        else if (r < 85)
+            op_push();
+        else if (r < 89)
+            op_pop();
+        else if (r < 94)
+            op_expose();
+        else if (r < 99)
+            op_stamp();
+        else if (!rare || below(10) == 0)
+            collect();
+    }
+}
+
+/* Frees the store; every finalizer must then have run exactly once. */
+static void finish(void)
+{
+    gcp_roots_free(roots);
+    gcf_close(&F);
+    for (int i = 0; i < nobj; i++)
+        if (M[i].kind == MK_E)
+            CHECK(M[i].fin == 1);
+}
+
+static void run_one(gcp_collector k, uint64_t seed, int ops)
+{
+    bool rare;
+    uint32_t budget;
+    start(k, seed, &rare, &budget);
+    play(seed, ops, rare, budget);
+    collect();
+    finish();
+}
+
+/* ---------------------------------------------------------------- hostile heaps */
+
+/* A status from a heap that may be corrupt: an ECORRUPT must have poisoned
+ * it, an EPOISONED must follow a poisoning.  Returns true if poisoned. */
+static bool allowed(gcp_status s)
+{
+    bool p = gcp_heap_is_poisoned(F.heap);
+    if (s == GCP_ECORRUPT || s == GCP_EPOISONED)
+        CHECK(p);
+    return p;
+}
+
+/* Collects in steps; any step may find the corruption. */
+static void hostile_collect(void)
+{
+    gcp_collection *gc;
+    if (allowed(gcp_heap_gc_start(F.heap, roots, F.table, &gc)))
+        return;
+    gcp_progress p = GCP_CONTINUE;
+    for (long n = 0; p == GCP_CONTINUE; n++) {
+        gcp_status s = gcp_collection_step(gc, &p);
+        if (s != GCP_OK) {
+            CHECK(allowed(s));
+            return;
+        }
+        CHECK(n < 10000000);
+    }
+}
+
+/* Builds a heap with the model's operations, then writes random bytes or
+ * words into it, as compiled code could, and keeps using it: every status
+ * must be a clean one, never a crash or a wild access (run it under ASan
+ * or valgrind), and each finalizer must still run exactly once. */
+static bool fuzz_one(gcp_collector k, uint64_t seed)
+{
+    bool rare;
+    uint32_t budget;
+    start(k, seed, &rare, &budget);
+    play(seed, 300 + (int)below(1500), rare, budget);
+    snprintf(where, sizeof where, "%s fuzz seed %" PRIu64, cname(), seed);
+    size_t used = gcp__heap_high_water(F.heap);
+    uint8_t *base = gcp_heap_base(F.heap);
+    for (int f = 1 + (int)below(4); f > 0; f--) {
+        size_t off = below((uint32_t)used);
+        switch (below(4)) {
+        case 0:
+            base[off] = (uint8_t)next_rand();
+            break;
+        case 1:
+            base[off] ^= (uint8_t)(1u << below(8));
+            break;
+        default:
+            /* A plausible word: small, a ref nearby, or anything. */
+            off &= ~(size_t)3;
+            if (off + 4 <= used)
+                gcp__store32(base + off, below(3) == 0 ? below(64)
+                                         : below(2) ? (uint32_t)(off & ~(size_t)7) + 8u * below(8)
+                                                    : (uint32_t)next_rand());
+            break;
+        }
+    }
+    hostile_collect();
+    for (int i = 0; i < NH; i++) {
+        if (hid[i] < 0)
+            continue;
+        gcp_header h;
+        gcp_ref v;
+        allowed(gcp_heap_header(F.heap, hs[i], &h));
+        allowed(gcp_struct_get_ref(F.heap, hs[i], 0, &v));
+        allowed(gcp_array_get_ref(F.heap, hs[i], 0, &v));
+        allowed(gcp_struct_set_ref(F.heap, F.table, hs[i], 8, hs[(i + 1) % NH]));
+        allowed(gcp_array_set_ref(F.heap, F.table, hs[i], 0, GCP_REF_NULL));
+        if (allowed(gcp_heap_clone_ref(F.heap, hs[i], &v)) == false)
+            allowed(gcp_heap_drop_ref(F.heap, F.table, v));
+        allowed(gcp_heap_expose_ref(F.heap, hs[i]));
+    }
+    for (int i = 0; i < 50; i++) {
+        gcp_ref r;
+        gcp_status s = gcp_heap_alloc_array(F.heap, F.RA, below(40), &r);
+        if (s == GCP_NEED_GC)
+            hostile_collect();
+        else
+            allowed(s);
+    }
+    hostile_collect();
+    bool poisoned = gcp_heap_is_poisoned(F.heap);
+    /* The heap goes back to the pool whatever state it is in. */
+    finish();
+    return poisoned;
+}
+
+static int env_int(const char *name, int dflt)
+{
+    const char *s = getenv(name);
+    return s && *s ? atoi(s) : dflt;
+}
+
+static void run_seeds(gcp_collector k)
+{
+    int seeds = env_int("GCP_DIFF_SEEDS", 40), ops = env_int("GCP_DIFF_OPS", 5000);
+    uint64_t first = (uint64_t)env_int("GCP_DIFF_FIRST_SEED", 1);
+    for (uint64_t s = first; s < first + (uint64_t)seeds; s++)
+        run_one(k, s, ops);
+    free(owner);
+    owner = NULL;
+    owner_n = 0;
+}
+
+START_TEST(diff_drc) { run_seeds(GCP_COLLECTOR_DRC); }
+END_TEST
+
+static void fuzz_seeds(gcp_collector k)
+{
+    int seeds = env_int("GCP_DIFF_SEEDS", 40) * 5, poisoned = 0;
+    uint64_t first = (uint64_t)env_int("GCP_DIFF_FIRST_SEED", 1);
+    for (uint64_t s = first; s < first + (uint64_t)seeds; s++)
+        poisoned += fuzz_one(k, s);
+    /* The corruption is found often, and not every time (a flipped scalar
+     * is harmless): the checks really run. */
+    ck_assert_int_gt(poisoned, seeds / 10);
+    ck_assert_int_lt(poisoned, seeds);
+}
+
+START_TEST(hostile_drc) { fuzz_seeds(GCP_COLLECTOR_DRC); }
+END_TEST
+
+START_TEST(hostile_marksweep) { fuzz_seeds(GCP_COLLECTOR_MARKSWEEP); }
+END_TEST
+
+START_TEST(diff_marksweep) { run_seeds(GCP_COLLECTOR_MARKSWEEP); }
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("gc_diff");
+    TCase *tc = tcase_create("gc_diff");
+    tcase_set_timeout(tc, 0);
+    tcase_add_test(tc, diff_drc);
+    tcase_add_test(tc, diff_marksweep);
+    tcase_add_test(tc, hostile_drc);
+    tcase_add_test(tc, hostile_marksweep);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
