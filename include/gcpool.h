@@ -207,7 +207,10 @@ typedef struct gcp_pool_config {
      * the slot. */
     uint64_t guard_bytes;
     /* After a release, at most this many bytes of the heap stay resident
-     * (zeroed in place); the rest goes back to the kernel.  Default 1 MiB. */
+     * (zeroed in place); the rest goes back to the kernel.  Zeroing is
+     * cheaper than giving back at every size measured (gcpool-calibrate),
+     * so this only bounds the idle footprint: at most
+     * max_unused_warm_slots * keep_resident_bytes.  Default 16 MiB. */
     uint64_t keep_resident_bytes;
     /* Most released slots that keep resident memory; colder ones give it
      * back to the kernel.  Default 16. */

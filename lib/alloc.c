@@ -42,6 +42,18 @@ void *gcp__calloc(size_t n, size_t size)
     return mallocx(total ? total : 1, flags() | MALLOCX_ZERO);
 }
 
+void *gcp__calloc_lines(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    size_t total = n * size;
+    if (total > SIZE_MAX - GCP_CACHE_LINE)
+        return NULL;
+    total = (total + GCP_CACHE_LINE - 1) & ~(size_t)(GCP_CACHE_LINE - 1);
+    return mallocx(total ? total : GCP_CACHE_LINE,
+                   flags() | MALLOCX_ZERO | MALLOCX_ALIGN(GCP_CACHE_LINE));
+}
+
 void *gcp__realloc(void *p, size_t size)
 {
     if (!p)

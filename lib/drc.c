@@ -599,7 +599,7 @@ static gcp_status drc_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out)
 
 static gcp_status drc_create(gcp_heap *heap)
 {
-    drc_heap *d = gcp__calloc(1, sizeof *d);
+    drc_heap *d = gcp__calloc_lines(1, sizeof *d);
     if (!d)
         return GCP_ENOMEM;
     gcp__fl_init(&d->base.fl, heap);

@@ -30,7 +30,7 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, const gcp_mem *mem,
     const gcp_collector_ops *ops = gcp__collector_ops(cfg->collector);
     if (!ops)
         return GCP_EINVAL;
-    gcp_heap *h = gcp__calloc(1, sizeof *h);
+    gcp_heap *h = gcp__calloc_lines(1, sizeof *h);
     if (!h)
         return GCP_ENOMEM;
     h->mem = *mem;

@@ -43,7 +43,7 @@ typedef struct ms_heap {
 
 static gcp_status ms_create(gcp_heap *heap)
 {
-    ms_heap *m = gcp__calloc(1, sizeof *m);
+    ms_heap *m = gcp__calloc_lines(1, sizeof *m);
     if (!m)
         return GCP_ENOMEM;
     gcp__fl_init(&m->base.fl, heap);

@@ -18,7 +18,7 @@ static uint32_t limit_of(const gcp_heap *heap)
 
 static gcp_status null_create(gcp_heap *heap)
 {
-    gcp_bump *b = gcp__calloc(1, sizeof *b);
+    gcp_bump *b = gcp__calloc_lines(1, sizeof *b);
     if (!b)
         return GCP_ENOMEM;
     b->next = GCP_HEAP_START;

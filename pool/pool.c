@@ -63,7 +63,7 @@ gcp_pool_config gcp_pool_config_default(void)
         .initial_heap_bytes = 4096,
         .reservation_bytes = UINT64_C(1) << 32,
         .guard_bytes = UINT64_C(1) << 31,
-        .keep_resident_bytes = UINT64_C(1) << 20,
+        .keep_resident_bytes = UINT64_C(16) << 20,
         .max_unused_warm_slots = 16,
         .collector = GCP_COLLECTOR_NULL,
         .gc_step_budget = 10000,
@@ -163,15 +163,15 @@ gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
     /* guard + n * stride must not overflow. */
     if (layout.stride > (SIZE_MAX - layout.guard) / cfg->num_slots)
         return GCP_EINVAL;
-    gcp_pool *p = gcp__calloc(1, sizeof *p);
+    gcp_pool *p = gcp__calloc_lines(1, sizeof *p);
     if (!p)
         return GCP_ENOMEM;
     p->cfg = *cfg;
     p->layout = layout;
     p->region_size = layout.guard + (size_t)cfg->num_slots * layout.stride;
     p->nshards = online_cpus();
-    p->slots = gcp__calloc(cfg->num_slots, sizeof *p->slots);
-    p->shards = gcp__calloc(p->nshards, sizeof *p->shards);
+    p->slots = gcp__calloc_lines(cfg->num_slots, sizeof *p->slots);
+    p->shards = gcp__calloc_lines(p->nshards, sizeof *p->shards);
     if (!p->slots || !p->shards) {
         st = GCP_ENOMEM;
         goto fail_meta;

@@ -3,6 +3,7 @@
 #ifndef GCP_POOL_SLOT_H
 #define GCP_POOL_SLOT_H
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,8 +35,10 @@ typedef struct gcp_scrub_result {
     size_t decommitted;
 } gcp_scrub_result;
 
+/* Each slot on its own cache line(s): slots of different threads' heaps
+ * are written concurrently. */
 typedef struct gcp_slot {
-    gcp_heap *heap;            /* built once, reset between holders */
+    alignas(64) gcp_heap *heap;            /* built once, reset between holders */
     uint8_t *base;             /* heap base inside the reservation */
     const gcp_layout *layout;
     struct gcp_pool *pool;     /* NULL for on-demand heaps */

@@ -20,7 +20,7 @@ START_TEST(defaults_are_documented_values)
     ck_assert_uint_eq(c.initial_heap_bytes, 4 * KIB);
     ck_assert_uint_eq(c.reservation_bytes, 4 * GIB);
     ck_assert_uint_eq(c.guard_bytes, 2 * GIB);
-    ck_assert_uint_eq(c.keep_resident_bytes, 1 * MIB);
+    ck_assert_uint_eq(c.keep_resident_bytes, 16 * MIB);
     ck_assert_uint_eq(c.max_unused_warm_slots, 16);
     ck_assert_int_eq(c.collector, GCP_COLLECTOR_NULL);
     ck_assert_uint_eq(c.gc_step_budget, 10000);

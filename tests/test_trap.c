@@ -28,7 +28,8 @@ typedef struct access_plan {
     int done;         /* set after the access: proves it did not trap */
 } access_plan;
 
-static gcp_status do_access(void *arg)
+/* noinline: tests/valgrind.supp names it */
+static __attribute__((noinline)) gcp_status do_access(void *arg)
 {
     access_plan *a = arg;
     switch (a->width * (a->write ? -1 : 1)) {
@@ -52,7 +53,8 @@ typedef struct raw_plan {
     bool write;
 } raw_plan;
 
-static gcp_status do_raw(void *arg)
+/* noinline: tests/valgrind.supp names it */
+static __attribute__((noinline)) gcp_status do_raw(void *arg)
 {
     raw_plan *r = arg;
     if (r->write)
@@ -462,7 +464,8 @@ static void install_host_handler(bool siginfo)
 }
 
 /* Touches p outside any guarded call; true if the host handler caught it. */
-static bool host_catches(volatile uint8_t *p)
+/* noinline: tests/valgrind.supp names it */
+static __attribute__((noinline)) bool host_catches(volatile uint8_t *p)
 {
     sig_atomic_t before = host_hits;
     host_mask_ok = 0;
@@ -524,7 +527,8 @@ typedef struct nest_plan {
     bool outer_traps_after;
 } nest_plan;
 
-static gcp_status nest_outer(void *arg)
+/* noinline: tests/valgrind.supp names it */
+static __attribute__((noinline)) gcp_status nest_outer(void *arg)
 {
     nest_plan *n = arg;
     access_plan a = {.base = gcp_heap_base(n->inner), .ref = (gcp_ref)gcp_heap_bound(n->inner),
@@ -660,7 +664,8 @@ typedef struct fill_plan {
 } fill_plan;
 
 /* Writes every accessible byte, then runs off the end. */
-static gcp_status fill_and_overrun(void *arg)
+/* noinline: tests/valgrind.supp names it */
+static __attribute__((noinline)) gcp_status fill_and_overrun(void *arg)
 {
     fill_plan *f = arg;
     uint8_t *b = gcp_heap_base(f->heap);
