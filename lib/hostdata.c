@@ -37,7 +37,7 @@ gcp_status gcp_hostdata_new(gcp_hostdata **out)
 {
     if (!out)
         return GCP_EINVAL;
-    gcp_hostdata *t = gcp__calloc(1, sizeof *t);
+    gcp_hostdata *t = gcp__calloc_lines(1, sizeof *t);
     if (!t)
         return GCP_ENOMEM;
     t->free_head = NO_FREE;

@@ -12,7 +12,7 @@ gcp_status gcp_roots_new(gcp_roots **out)
 {
     if (!out)
         return GCP_EINVAL;
-    gcp_roots *r = gcp__calloc(1, sizeof *r);
+    gcp_roots *r = gcp__calloc_lines(1, sizeof *r);
     if (!r)
         return GCP_ENOMEM;
     *out = r;

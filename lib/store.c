@@ -41,7 +41,7 @@ static gcp_status make_store(gcp_pool *pool, gcp_heap *heap, gcp_store **out)
         *out = s;
         return GCP_OK;
     }
-    s = gcp__calloc(1, sizeof *s);
+    s = gcp__calloc_lines(1, sizeof *s);
     gcp_status st = s ? gcp_hostdata_new(&s->table) : GCP_ENOMEM;
     if (st == GCP_OK)
         st = gcp_roots_new(&s->roots);
