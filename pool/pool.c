@@ -13,6 +13,7 @@
  * Counters are kept per shard and summed by gcp_pool_stats_get.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -294,17 +295,20 @@ static uint32_t drain_decommit_queue(gcp_pool *p, bool force_all)
         atomic_fetch_add_explicit(&p->bytes_decommitted, bytes, memory_order_relaxed);
         for (size_t i = 0; i < n; i++) {
             gcp_slot *s = &p->slots[idx[i]];
-            atomic_fetch_sub_explicit(&p->decommit_len, 1, memory_order_relaxed);
-            if (calls < 0 || gcp__slot_after_decommit(s, s->decommit_all) != GCP_OK)
-                continue; /* memory in an unknown state: the slot is retired */
-            atomic_store_explicit(&s->state, GCP_SLOT_FREE, memory_order_release);
-            if (s->decommit_all) {
-                stack_push(p, &p->cold, idx[i]);
-            } else {
-                atomic_fetch_add_explicit(&sh->warm_count, 1, memory_order_relaxed);
-                stack_push(p, &sh->warm, idx[i]);
+            if (calls >= 0 && gcp__slot_after_decommit(s, s->decommit_all) == GCP_OK) {
+                atomic_store_explicit(&s->state, GCP_SLOT_FREE, memory_order_release);
+                if (s->decommit_all) {
+                    stack_push(p, &p->cold, idx[i]);
+                } else {
+                    atomic_fetch_add_explicit(&sh->warm_count, 1, memory_order_relaxed);
+                    stack_push(p, &sh->warm, idx[i]);
+                }
+                made++;
             }
-            made++;
+            /* (Otherwise the memory is in an unknown state: the slot is
+             * retired.)  Counted down only now, so that an acquire that
+             * sees the count at zero knows no slot is still on its way. */
+            atomic_fetch_sub_explicit(&p->decommit_len, 1, memory_order_release);
         }
     }
     atomic_fetch_add_explicit(&p->decommit_batches, 1, memory_order_relaxed);
@@ -334,6 +338,38 @@ gcp_status gcp_pool_trim(gcp_pool *pool)
 
 /* -------------------------------------------------------- acquire/release */
 
+/* No warm slot anywhere: a cold one, else the decommit queue's.  While
+ * another thread is giving back queued slots (the count is not yet zero),
+ * waits for them rather than report an exhaustion that is not one. */
+static uint32_t acquire_slow(gcp_pool *pool, shard *sh)
+{
+    for (;;) {
+        uint32_t idx = stack_pop(pool, &pool->cold);
+        if (idx != UINT32_MAX)
+            return idx;
+        if (drain_decommit_queue(pool, false)) {
+            if ((idx = stack_pop(pool, &sh->warm)) != UINT32_MAX) {
+                atomic_fetch_sub_explicit(&sh->warm_count, 1, memory_order_relaxed);
+                return idx;
+            }
+            continue;
+        }
+        if (atomic_load_explicit(&pool->decommit_len, memory_order_acquire) == 0) {
+            /* Nothing was on its way; a last look at the warm stacks, which
+             * the other thread's pass may have filled. */
+            for (uint32_t i = 0; i < pool->nshards; i++)
+                if ((idx = stack_pop(pool, &pool->shards[i].warm)) != UINT32_MAX) {
+                    atomic_fetch_sub_explicit(&pool->shards[i].warm_count, 1, memory_order_relaxed);
+                    return idx;
+                }
+            if (atomic_load_explicit(&pool->decommit_len, memory_order_acquire) == 0)
+                return UINT32_MAX;
+            continue;
+        }
+        sched_yield();
+    }
+}
+
 gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out)
 {
     if (!pool || !out)
@@ -350,13 +386,7 @@ gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out)
                 atomic_fetch_sub_explicit(&o->warm_count, 1, memory_order_relaxed);
         }
         if (idx == UINT32_MAX)
-            idx = stack_pop(pool, &pool->cold);
-        if (idx == UINT32_MAX && drain_decommit_queue(pool, false)) {
-            if ((idx = stack_pop(pool, &sh->warm)) != UINT32_MAX)
-                atomic_fetch_sub_explicit(&sh->warm_count, 1, memory_order_relaxed);
-            else
-                idx = stack_pop(pool, &pool->cold);
-        }
+            idx = acquire_slow(pool, sh);
         if (idx == UINT32_MAX) {
             atomic_fetch_add_explicit(&pool->exhaustions, 1, memory_order_relaxed);
             return GCP_EEXHAUSTED;
@@ -423,8 +453,9 @@ gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap)
     /* Memory to give back: past keep_resident, or all of it when this
      * shard already keeps its share of warm slots. */
     s->decommit_all = !warm_room;
+    uint32_t queued = atomic_fetch_add_explicit(&pool->decommit_len, 1, memory_order_relaxed) + 1;
     stack_push(pool, &pool->decommit, s->index);
-    if (atomic_fetch_add_explicit(&pool->decommit_len, 1, memory_order_relaxed) + 1 >= DECOMMIT_BATCH)
+    if (queued >= DECOMMIT_BATCH)
         drain_decommit_queue(pool, false);
     return GCP_OK;
 }

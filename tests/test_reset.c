@@ -278,6 +278,57 @@ START_TEST(threaded_churn_keeps_slots_whole)
 }
 END_TEST
 
+/* As many slots as threads, every release queued for give-back: an
+ * acquire must wait for a slot that another thread is giving back, never
+ * report an exhaustion. */
+typedef struct {
+    gcp_pool *pool;
+    int exhausted, errors;
+} queue_arg;
+
+static void *queue_churn(void *v)
+{
+    queue_arg *a = v;
+    for (int i = 0; i < 300; i++) {
+        gcp_heap *h;
+        gcp_status st = gcp_pool_acquire(a->pool, &h);
+        if (st == GCP_EEXHAUSTED) {
+            a->exhausted++;
+            continue;
+        }
+        if (st != GCP_OK || h->mem.grow(&h->mem, 512 * KIB) != GCP_OK) {
+            a->errors++;
+            continue;
+        }
+        fill_heap(h, 0x3C);
+        if (gcp_pool_release(a->pool, h) != GCP_OK)
+            a->errors++;
+    }
+    return NULL;
+}
+
+START_TEST(acquire_waits_for_slots_being_given_back)
+{
+    gcp_pool_config c = small_config(2);
+    gcp_pool *p;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    pthread_t t[2];
+    queue_arg a[2] = {{.pool = p}, {.pool = p}};
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, queue_churn, &a[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(a[i].errors, 0);
+        ck_assert_int_eq(a[i].exhausted, 0);
+    }
+    gcp_pool_stats st;
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_eq(st.exhaustions, 0);
+    ck_assert_uint_eq(st.acquires, 600);
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
 /* Stores churned from several threads: each store's objects read back what
  * it wrote, and every slot is whole afterwards. */
 typedef struct {
@@ -367,6 +418,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, threaded_churn_keeps_slots_whole);
     tcase_add_test(tc, threaded_store_churn);
+    tcase_add_test(tc, acquire_waits_for_slots_being_given_back);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
