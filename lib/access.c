@@ -77,7 +77,9 @@ gcp_status gcp_heap_alloc_externref(gcp_heap *heap, uint32_t host_data_id, gcp_r
     return st;
 }
 
-gcp_status gcp_heap_alloc_struct(gcp_heap *heap, uint32_t type_index, gcp_ref *out)
+/* Struct and array allocation: the type must be registered and of `kind`. */
+static gcp_status alloc_typed(gcp_heap *heap, gcp_kind kind, uint32_t type_index,
+                              uint32_t length, gcp_ref *out)
 {
     gcp_status st = gcp__heap_usable(heap);
     if (st != GCP_OK)
@@ -85,23 +87,20 @@ gcp_status gcp_heap_alloc_struct(gcp_heap *heap, uint32_t type_index, gcp_ref *o
     if (!out)
         return GCP_EINVAL;
     const gcp_type *t = gcp__types_get(heap->types, type_index);
-    if (!t || t->kind != GCP_KIND_STRUCT)
+    if (!t || t->kind != kind)
         return GCP_ETYPE;
-    return alloc_obj(heap, GCP_KIND_STRUCT, type_index, t, 0, out);
+    return alloc_obj(heap, kind, type_index, t, length, out);
+}
+
+gcp_status gcp_heap_alloc_struct(gcp_heap *heap, uint32_t type_index, gcp_ref *out)
+{
+    return alloc_typed(heap, GCP_KIND_STRUCT, type_index, 0, out);
 }
 
 gcp_status gcp_heap_alloc_array(gcp_heap *heap, uint32_t type_index, uint32_t length,
                                 gcp_ref *out)
 {
-    gcp_status st = gcp__heap_usable(heap);
-    if (st != GCP_OK)
-        return st;
-    if (!out)
-        return GCP_EINVAL;
-    const gcp_type *t = gcp__types_get(heap->types, type_index);
-    if (!t || t->kind != GCP_KIND_ARRAY)
-        return GCP_ETYPE;
-    return alloc_obj(heap, GCP_KIND_ARRAY, type_index, t, length, out);
+    return alloc_typed(heap, GCP_KIND_ARRAY, type_index, length, out);
 }
 
 /* Validates ref as an object of `kind` (GCP_EINVAL for null/i31, GCP_ETYPE

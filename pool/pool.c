@@ -135,6 +135,26 @@ static shard *my_shard(gcp_pool *p)
     return &p->shards[(t - 1) % p->nshards];
 }
 
+/* Pops a warm slot of shard sh, keeping its count. */
+static uint32_t warm_pop(gcp_pool *pool, shard *sh)
+{
+    uint32_t idx = stack_pop(pool, &sh->warm);
+    if (idx != UINT32_MAX)
+        atomic_fetch_sub_explicit(&sh->warm_count, 1, memory_order_relaxed);
+    return idx;
+}
+
+/* A warm slot from the calling thread's shard, else from any other: warm
+ * slots are cheaper than cold ones wherever they are. */
+static uint32_t pop_any_warm(gcp_pool *pool, shard *sh)
+{
+    uint32_t idx = warm_pop(pool, sh);
+    for (uint32_t i = 0; i < pool->nshards && idx == UINT32_MAX; i++)
+        if (&pool->shards[i] != sh)
+            idx = warm_pop(pool, &pool->shards[i]);
+    return idx;
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 static void destroy_slots(gcp_pool *p, uint32_t n)
@@ -319,12 +339,11 @@ gcp_status gcp_pool_trim(gcp_pool *pool)
 {
     if (!pool)
         return GCP_EINVAL;
-    /* Warm slots beyond nothing: give every warm slot's memory back too. */
+    /* Every warm slot joins the queue, to give back all of its memory. */
     for (uint32_t i = 0; i < pool->nshards; i++) {
         shard *sh = &pool->shards[i];
         uint32_t idx;
-        while ((idx = stack_pop(pool, &sh->warm)) != UINT32_MAX) {
-            atomic_fetch_sub_explicit(&sh->warm_count, 1, memory_order_relaxed);
+        while ((idx = warm_pop(pool, sh)) != UINT32_MAX) {
             gcp_slot *s = &pool->slots[idx];
             atomic_store_explicit(&s->state, GCP_SLOT_RESETTING, memory_order_relaxed);
             s->decommit_all = true;
@@ -348,25 +367,20 @@ static uint32_t acquire_slow(gcp_pool *pool, shard *sh)
         if (idx != UINT32_MAX)
             return idx;
         if (drain_decommit_queue(pool, false)) {
-            if ((idx = stack_pop(pool, &sh->warm)) != UINT32_MAX) {
-                atomic_fetch_sub_explicit(&sh->warm_count, 1, memory_order_relaxed);
+            if ((idx = pop_any_warm(pool, sh)) != UINT32_MAX)
                 return idx;
-            }
             continue;
         }
-        if (atomic_load_explicit(&pool->decommit_len, memory_order_acquire) == 0) {
-            /* Nothing was on its way; a last look at the warm stacks, which
-             * the other thread's pass may have filled. */
-            for (uint32_t i = 0; i < pool->nshards; i++)
-                if ((idx = stack_pop(pool, &pool->shards[i].warm)) != UINT32_MAX) {
-                    atomic_fetch_sub_explicit(&pool->shards[i].warm_count, 1, memory_order_relaxed);
-                    return idx;
-                }
-            if (atomic_load_explicit(&pool->decommit_len, memory_order_acquire) == 0)
-                return UINT32_MAX;
+        if (atomic_load_explicit(&pool->decommit_len, memory_order_acquire) != 0) {
+            sched_yield();
             continue;
         }
-        sched_yield();
+        /* Nothing was on its way; a last look at the warm stacks, which
+         * another thread's pass may have filled. */
+        if ((idx = pop_any_warm(pool, sh)) != UINT32_MAX)
+            return idx;
+        if (atomic_load_explicit(&pool->decommit_len, memory_order_acquire) == 0)
+            return UINT32_MAX;
     }
 }
 
@@ -375,22 +389,12 @@ gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out)
     if (!pool || !out)
         return GCP_EINVAL;
     shard *sh = my_shard(pool);
-    uint32_t idx = stack_pop(pool, &sh->warm);
-    if (idx != UINT32_MAX) {
-        atomic_fetch_sub_explicit(&sh->warm_count, 1, memory_order_relaxed);
-    } else {
-        /* Other shards' warm slots before cold ones: they are cheaper. */
-        for (uint32_t i = 0; i < pool->nshards && idx == UINT32_MAX; i++) {
-            shard *o = &pool->shards[i];
-            if (o != sh && (idx = stack_pop(pool, &o->warm)) != UINT32_MAX)
-                atomic_fetch_sub_explicit(&o->warm_count, 1, memory_order_relaxed);
-        }
-        if (idx == UINT32_MAX)
-            idx = acquire_slow(pool, sh);
-        if (idx == UINT32_MAX) {
-            atomic_fetch_add_explicit(&pool->exhaustions, 1, memory_order_relaxed);
-            return GCP_EEXHAUSTED;
-        }
+    uint32_t idx = pop_any_warm(pool, sh);
+    if (idx == UINT32_MAX)
+        idx = acquire_slow(pool, sh);
+    if (idx == UINT32_MAX) {
+        atomic_fetch_add_explicit(&pool->exhaustions, 1, memory_order_relaxed);
+        return GCP_EEXHAUSTED;
     }
     gcp_slot *s = &pool->slots[idx];
     gcp_status st = gcp__slot_prepare(s);
