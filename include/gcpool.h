@@ -472,8 +472,18 @@ GCP__DEFINE_ACCESS(64)
  * Host-data table (externref payloads)
  *
  * Host pointers never enter a heap: an externref holds a 32-bit id into
- * this side table.  Ids carry a generation, so a stale or forged id read
- * from a (possibly corrupted) heap gives GCP_ESTALE, never a wild pointer.
+ * this side table.  The guarantee, for ids read from a (possibly
+ * corrupted) heap:
+ *  - an id is bound to the one externref it was allocated with
+ *    (gcp_heap_alloc_externref); the same id presented by any other object,
+ *    or an id that is not live, is corruption (GCP_ECORRUPT, heap
+ *    poisoned) wherever the library looks it up for that heap
+ *    (gcp_heap_externref_data, gcp_store_externref_data, collections);
+ *  - an id, once stale, never becomes valid again in its table: an id
+ *    carries a 10-bit generation, and an entry whose generation would wrap
+ *    (after 1024 uses) is retired for good instead of being reused.  A
+ *    store's table starts over only when the store's heap is reset, which
+ *    leaves no old id anywhere in the heap.
  * Each entry's finalizer runs exactly once: when the entry is removed, when
  * its externref is reclaimed by a collection, when its store's heap is reset,
  * or when the table is freed.
@@ -487,15 +497,20 @@ GCP_API gcp_status gcp_hostdata_new(gcp_hostdata **out);
 /* Runs every remaining finalizer once and frees the table.  NULL ignored. */
 GCP_API void gcp_hostdata_free(gcp_hostdata *table);
 /* Stores ptr (and an optional finalizer, called with ptr) and writes its id
- * (never 0).  Freed entries are reused with a new generation, so their old
- * ids become stale.  GCP_EINVAL, GCP_ENOMEM, GCP_ELIMIT when the table is
- * full (about 4 million live entries). */
+ * (never 0), not yet bound to any externref.  Freed entries are reused
+ * with a new generation, so their old ids become stale.  GCP_EINVAL,
+ * GCP_ENOMEM, GCP_ELIMIT when the table is full (about 4 million entries,
+ * live or retired). */
 GCP_API gcp_status gcp_hostdata_insert(gcp_hostdata *table, void *ptr,
                                        gcp_finalizer fin, uint32_t *out_id);
-/* Reads the pointer stored under id.  GCP_ESTALE for an unknown id. */
+/* Reads the pointer stored under id, whichever object presents it (for ids
+ * the host kept itself; for an id read from a heap use
+ * gcp_heap_externref_data, which checks the binding).  GCP_EINVAL for NULL
+ * table or out; GCP_ESTALE for an id that is not live. */
 GCP_API gcp_status gcp_hostdata_get(const gcp_hostdata *table, uint32_t id, void **out);
 /* Removes id, running its finalizer (after the entry is gone, so the
- * finalizer may use the table).  GCP_ESTALE for an unknown id.  An entry
+ * finalizer may use the table).  GCP_EINVAL for a NULL table, GCP_ESTALE
+ * for an id that is not live.  An entry
  * still held by a live externref should be left to the heap: the externref's
  * id becomes stale (see gcp_store_externref_data). */
 GCP_API gcp_status gcp_hostdata_remove(gcp_hostdata *table, uint32_t id);
@@ -619,17 +634,24 @@ GCP_API bool gcp_heap_need_gc_before_entering_wasm(const gcp_heap *heap, size_t 
  * allocation; GCP_ETOOLARGE for an object that can never fit; GCP_ETYPE for
  * an unknown or wrong-kind type; GCP_ESYS if the memory could not grow.
  * The caller owns the returned reference (for DRC: a count of one).
- * alloc_externref: GCP_EINVAL for id 0 (the id is not checked against any
- * table here; gcp_store_alloc_externref does both steps). */
-GCP_API gcp_status gcp_heap_alloc_externref(gcp_heap *heap, uint32_t host_data_id, gcp_ref *out);
+ * alloc_externref binds host_data_id, which must be live in table and not
+ * bound yet, to the new externref (GCP_EINVAL otherwise, NULL table
+ * included); gcp_store_alloc_externref does the insert and this in one. */
+GCP_API gcp_status gcp_heap_alloc_externref(gcp_heap *heap, gcp_hostdata *table,
+                                            uint32_t host_data_id, gcp_ref *out);
 GCP_API gcp_status gcp_heap_alloc_struct(gcp_heap *heap, uint32_t type_index, gcp_ref *out);
 GCP_API gcp_status gcp_heap_alloc_array(gcp_heap *heap, uint32_t type_index,
                                         uint32_t length, gcp_ref *out);
 
-/* The host-data id held by an externref (as read from the heap: look it up
- * in the table, which rejects a stale or forged id).  GCP_ETYPE if not an
+/* The host-data id held by an externref, exactly as read from the heap
+ * (untrusted: compiled code may have rewritten it).  GCP_ETYPE if not an
  * externref. */
 GCP_API gcp_status gcp_heap_externref_host_data(gcp_heap *heap, gcp_ref ref, uint32_t *out_id);
+/* The host pointer behind an externref, through table: the id it holds must
+ * be live and bound to this very externref, else GCP_ECORRUPT (heap
+ * poisoned).  GCP_ETYPE if not an externref, GCP_EINVAL for NULL. */
+GCP_API gcp_status gcp_heap_externref_data(gcp_heap *heap, gcp_hostdata *table, gcp_ref ref,
+                                           void **out);
 
 /* Struct fields, by byte offset into the payload.  Ref fields go through the
  * write barrier; scalar reads and writes must not overlap a ref field
@@ -665,9 +687,19 @@ GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, 
  * (the pool's gc_step_budget), and may yield between steps; the mutator must
  * not touch the heap until the collection is complete (GCP_EBUSY until
  * then).  Reclaimed externrefs have their host data removed from `table`
- * (required: GCP_EINVAL if NULL; roots may be NULL for none).  The
- * collection object stays owned by the heap; it is valid until the heap is
- * reset.
+ * (required: GCP_EINVAL if NULL; roots may be NULL for none).
+ *
+ * Life of a collection: it ends when it completes, when a step fails, or
+ * when its heap is released (gcp_pool_release, gcp_store_free,
+ * gcp_heap_free_ondemand), which ends it first, while the heap is intact, so
+ * nothing is written into a heap after its reset.  The roots list must not
+ * change while it runs: adding, setting or clearing roots ends it with
+ * GCP_ESTATE at the next step.  The collection object is owned by the heap:
+ * after a completion every step answers GCP_OK with GCP_COMPLETE, after a
+ * failure the failure's status (GCP_EPOISONED once the heap is poisoned),
+ * and once its heap was released GCP_ESTATE -- until the heap's next holder
+ * starts a collection of its own, which reuses the object.  For an
+ * on-demand heap the object is freed with the heap.
  * ------------------------------------------------------------------------ */
 
 typedef struct gcp_collection gcp_collection;
@@ -686,9 +718,11 @@ typedef enum gcp_progress {
 GCP_API gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots,
                                      gcp_hostdata *table, gcp_collection **out);
 /* One slice of work (about the pool's gc_step_budget units); *out says
- * whether more remain.  A completed collection keeps answering
- * GCP_COMPLETE.  GCP_ECORRUPT ends the collection and poisons the heap;
- * GCP_EPOISONED. */
+ * whether more remain (set only with GCP_OK).  A completed collection keeps
+ * answering GCP_COMPLETE.  GCP_ECORRUPT ends the collection and poisons the
+ * heap; GCP_EPOISONED; GCP_ESTATE when the heap was released or the roots
+ * list changed since the start (see "Life of a collection"); GCP_ENOMEM
+ * when host memory for the collector's tables ran out (collection ended). */
 GCP_API gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out);
 /* Steps until complete; the first error of a step is returned. */
 GCP_API gcp_status gcp_collection_run(gcp_collection *gc);
@@ -730,9 +764,10 @@ GCP_API gcp_status gcp_store_gc(gcp_store *store);
  * gcp_hostdata_insert and gcp_heap_alloc_externref. */
 GCP_API gcp_status gcp_store_alloc_externref(gcp_store *store, void *ptr, gcp_finalizer fin,
                                              gcp_ref *out);
-/* The host pointer behind an externref of this store.  GCP_ETYPE for a
+/* The host pointer behind an externref of this store
+ * (gcp_heap_externref_data with the store's table).  GCP_ETYPE for a
  * non-externref; GCP_ECORRUPT (store poisoned) when the id in the heap is
- * not live in the store's table. */
+ * not live in the store's table or belongs to another externref. */
 GCP_API gcp_status gcp_store_externref_data(gcp_store *store, gcp_ref ref, void **out);
 
 #ifdef __cplusplus

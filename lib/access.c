@@ -64,17 +64,23 @@ static gcp_status alloc_obj(gcp_heap *heap, gcp_kind kind, uint32_t type_index,
     return GCP_OK;
 }
 
-gcp_status gcp_heap_alloc_externref(gcp_heap *heap, uint32_t host_data_id, gcp_ref *out)
+gcp_status gcp_heap_alloc_externref(gcp_heap *heap, gcp_hostdata *table,
+                                    uint32_t host_data_id, gcp_ref *out)
 {
     gcp_status st = gcp__heap_usable(heap);
     if (st != GCP_OK)
         return st;
-    if (!out || host_data_id == 0)
+    /* An id serves one externref: a second binding is refused. */
+    if (!out || !gcp__hostdata_unbound(table, host_data_id))
         return GCP_EINVAL;
-    st = alloc_obj(heap, GCP_KIND_EXTERNREF, 0, NULL, 0, out);
-    if (st == GCP_OK)
-        gcp__store32(heap->mem.base + *out + GCP_OBJ_PAYLOAD, host_data_id);
-    return st;
+    gcp_ref r;
+    st = alloc_obj(heap, GCP_KIND_EXTERNREF, 0, NULL, 0, &r);
+    if (st != GCP_OK)
+        return st;
+    (void)gcp__hostdata_bind(table, host_data_id, r);   /* checked above */
+    gcp__store32(heap->mem.base + r + GCP_OBJ_PAYLOAD, host_data_id);
+    *out = r;
+    return GCP_OK;
 }
 
 /* Struct and array allocation: the type must be registered and of `kind`. */
@@ -125,6 +131,22 @@ gcp_status gcp_heap_externref_host_data(gcp_heap *heap, gcp_ref ref, uint32_t *o
     if (!out_id)
         return GCP_EINVAL;
     *out_id = gcp__externref_id(&o);
+    return GCP_OK;
+}
+
+gcp_status gcp_heap_externref_data(gcp_heap *heap, gcp_hostdata *table, gcp_ref ref,
+                                   void **out)
+{
+    uint32_t id;
+    gcp_status st = gcp_heap_externref_host_data(heap, ref, &id);
+    if (st != GCP_OK)
+        return st;
+    if (!table || !out)
+        return GCP_EINVAL;
+    /* A live externref always holds the live id bound to it: anything else
+     * (a stale id, another object's id) was written into the heap. */
+    if (gcp__hostdata_lookup(table, id, ref, out) != GCP_OK)
+        return gcp__heap_corrupt(heap);
     return GCP_OK;
 }
 

@@ -3,18 +3,38 @@
 #include <jemalloc/jemalloc.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-static unsigned arena_index;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#if defined(GCP_METADATA_LIBC) && !defined(SANITIZED)
+#define SANITIZED 1
+#endif
+
+static bool use_libc;
 static int arena_flags;
 static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
 
 static void arena_init(void)
 {
+#ifdef SANITIZED
+    use_libc = true;
+#else
+    const char *env = getenv("GCPOOL_METADATA");
+    use_libc = env && strcmp(env, "libc") == 0;
+#endif
+    if (use_libc)
+        return;
     unsigned idx;
     size_t sz = sizeof idx;
     if (mallctl("arenas.create", &idx, &sz, NULL, 0) == 0) {
-        arena_index = idx;
         /* A private arena bypasses the thread caches, which belong to the
          * automatic arenas: every block stays accounted to this arena. */
         arena_flags = (int)MALLOCX_ARENA(idx) | MALLOCX_TCACHE_NONE;
@@ -29,9 +49,18 @@ static int flags(void)
     return arena_flags;
 }
 
+bool gcp__alloc_uses_libc(void)
+{
+    (void)flags();
+    return use_libc;
+}
+
 void *gcp__malloc(size_t size)
 {
-    return mallocx(size ? size : 1, flags());
+    int f = flags();
+    if (use_libc)
+        return malloc(size ? size : 1);
+    return mallocx(size ? size : 1, f);
 }
 
 void *gcp__calloc(size_t n, size_t size)
@@ -39,7 +68,10 @@ void *gcp__calloc(size_t n, size_t size)
     if (size && n > SIZE_MAX / size)
         return NULL;
     size_t total = n * size;
-    return mallocx(total ? total : 1, flags() | MALLOCX_ZERO);
+    int f = flags();
+    if (use_libc)
+        return calloc(total ? total : 1, 1);
+    return mallocx(total ? total : 1, f | MALLOCX_ZERO);
 }
 
 void *gcp__calloc_lines(size_t n, size_t size)
@@ -50,39 +82,33 @@ void *gcp__calloc_lines(size_t n, size_t size)
     if (total > SIZE_MAX - GCP_CACHE_LINE)
         return NULL;
     total = (total + GCP_CACHE_LINE - 1) & ~(size_t)(GCP_CACHE_LINE - 1);
-    return mallocx(total ? total : GCP_CACHE_LINE,
-                   flags() | MALLOCX_ZERO | MALLOCX_ALIGN(GCP_CACHE_LINE));
+    if (!total)
+        total = GCP_CACHE_LINE;
+    int f = flags();
+    if (use_libc) {
+        void *p = aligned_alloc(GCP_CACHE_LINE, total);
+        return p ? memset(p, 0, total) : NULL;
+    }
+    return mallocx(total, f | MALLOCX_ZERO | MALLOCX_ALIGN(GCP_CACHE_LINE));
 }
 
 void *gcp__realloc(void *p, size_t size)
 {
     if (!p)
         return gcp__malloc(size);
-    return rallocx(p, size ? size : 1, flags());
+    int f = flags();
+    if (use_libc)
+        return realloc(p, size ? size : 1);
+    return rallocx(p, size ? size : 1, f);
 }
 
 void gcp__free(void *p)
 {
-    if (p)
-        dallocx(p, flags());
-}
-
-size_t gcp__arena_allocated(void)
-{
-    char name[64];
-    uint64_t epoch = 1;
-    size_t esz = sizeof epoch;
-    (void)flags();
-    if (arena_flags == 0)
-        return 0;
-    mallctl("epoch", &epoch, &esz, &epoch, esz);
-    size_t small = 0, large = 0, sz = sizeof(size_t);
-    snprintf(name, sizeof name, "stats.arenas.%u.small.allocated", arena_index);
-    if (mallctl(name, &small, &sz, NULL, 0) != 0)
-        return 0;
-    snprintf(name, sizeof name, "stats.arenas.%u.large.allocated", arena_index);
-    sz = sizeof(size_t);
-    if (mallctl(name, &large, &sz, NULL, 0) != 0)
-        return 0;
-    return small + large;
+    if (!p)
+        return;
+    int f = flags();
+    if (use_libc)
+        free(p);
+    else
+        dallocx(p, f);
 }

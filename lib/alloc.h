@@ -1,23 +1,31 @@
-/* Host-side metadata allocation from gcpool's own jemalloc arena. */
+/* Host-side metadata allocation: a leaf that lib/ and pool/ both use.
+ *
+ * Normally the memory comes from a jemalloc arena created on first use and
+ * used only by gcpool, so its footprint is accounted apart from the
+ * application's heap.  Sanitizer builds (ASan, TSan, or any build defining
+ * GCP_METADATA_LIBC) and processes started with GCPOOL_METADATA=libc in the
+ * environment (for valgrind) take it from libc's malloc instead, where the
+ * tools see every block and report any overflow of a host table.  The
+ * choice is made once, at the first allocation. */
 #ifndef GCP_LIB_ALLOC_H
 #define GCP_LIB_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-/* All return NULL on failure.  Memory comes from a jemalloc arena created
- * on first use and used only by gcpool, so its footprint is accounted
- * apart from the application's heap. */
+/* All return NULL on failure. */
 void *gcp__malloc(size_t size);
 void *gcp__calloc(size_t n, size_t size);
 void *gcp__realloc(void *p, size_t size);
 void gcp__free(void *p);
 /* Zeroed n * size bytes on whole cache lines (64-byte aligned, length
  * rounded up): for state that different threads write, so that two such
- * blocks never share a line.  Free with gcp__free. */
+ * blocks never share a line.  Free with gcp__free; never realloc. */
 void *gcp__calloc_lines(size_t n, size_t size);
 
+/* Whether host metadata comes from libc's malloc (see above). */
+bool gcp__alloc_uses_libc(void);
+
 #define GCP_CACHE_LINE 64
-/* Allocated bytes in the arena (jemalloc's stats; 0 if unavailable). */
-size_t gcp__arena_allocated(void);
 
 #endif

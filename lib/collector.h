@@ -35,6 +35,11 @@ struct gcp_collection {
     gcp_roots *roots;          /* may be NULL: no roots */
     gcp_hostdata *table;       /* host data of reclaimed externrefs goes here */
     bool active;               /* started and neither complete nor failed */
+    /* Once not active: what every later step answers.  GCP_OK after a
+     * completion (with GCP_COMPLETE), the error that ended it, or
+     * GCP_ESTATE when its heap was released or its roots list changed. */
+    gcp_status end;
+    uint64_t roots_version;    /* of `roots` when it started */
     uint64_t bytes_reclaimed;  /* collector adds what it freed */
     void *state;               /* collector's per-collection state */
 };

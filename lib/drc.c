@@ -58,6 +58,7 @@
 #include "lib/hostdata.h"
 #include "lib/object.h"
 #include "lib/reclaim.h"
+#include "lib/vec.h"
 
 enum phase { IDLE, ROOTS, ZCT, SCAN, T_UNCOUNT, T_MARK, T_SWEEP };
 
@@ -67,13 +68,11 @@ typedef struct drc_heap {
      * 0 is an empty slot, never more than half full. */
     gcp_ref *set;
     size_t set_cap, set_n;
-    /* Zero-count table. */
-    gcp_ref *zct;
-    size_t zct_n, zct_cap;
+    /* Zero-count table (of gcp_ref). */
+    gcp_vec zct;
     bool zct_overflow;         /* entries were lost: scan the heap next time */
     /* Collection state: objects to free, cursor of the current phase. */
-    gcp_ref *work;
-    size_t work_n, work_cap;
+    gcp_vec work;              /* of gcp_ref */
     enum phase phase;
     size_t i, keep;
     uint64_t scan_at;
@@ -89,22 +88,19 @@ static size_t max_objects(const drc_heap *d)
     return (size_t)(d->base.fl.frontier / GCP_OBJ_HEADER_BYTES) + 1;
 }
 
-/* Grows *v (of *cap elements) to hold at least one more, never past most.
- * false when at most already or out of memory. */
-static bool grow_array(gcp_ref **v, size_t *cap, size_t most)
+/* Appends r to a table bounded by the objects below the frontier: the
+ * limit follows the frontier as the heap grows. */
+static gcp_status table_push(drc_heap *d, gcp_vec *v, gcp_ref r)
 {
-    if (*cap >= most)
-        return false;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    if (ncap > most)
-        ncap = most;
-    gcp_ref *nv = gcp__realloc(*v, ncap * sizeof *nv);
-    if (!nv)
-        return false;
-    *v = nv;
-    *cap = ncap;
-    return true;
+    void *slot;
+    gcp__vec_set_limit(v, max_objects(d));
+    gcp_status st = gcp__vec_push(v, &slot);
+    if (st == GCP_OK)
+        *(gcp_ref *)slot = r;
+    return st;
 }
+
+static gcp_ref table_at(const gcp_vec *v, size_t i) { return *(const gcp_ref *)gcp__vec_at(v, i); }
 
 /* ---------------------------------------------------------------- exposed set */
 
@@ -199,12 +195,11 @@ static void zct_add(drc_heap *d, gcp_ref r, uint8_t *p)
 {
     if ((p[1] & GCP_DRC_FLAG_ZCT) || d->zct_overflow)
         return;
-    if (d->zct_n == d->zct_cap && !grow_array(&d->zct, &d->zct_cap, max_objects(d))) {
+    if (table_push(d, &d->zct, r) != GCP_OK) {
         d->zct_overflow = true;
         return;
     }
     p[1] |= GCP_DRC_FLAG_ZCT;
-    d->zct[d->zct_n++] = r;
 }
 
 /* ---------------------------------------------------------------- barriers */
@@ -263,10 +258,12 @@ static gcp_status reach(gcp_heap *heap, const drc_heap *d, gcp_ref r, gcp_obj *o
 /* A zero-count, unprotected object: to be freed. */
 static gcp_status doom(gcp_heap *heap, drc_heap *d, gcp_obj *o)
 {
-    if (d->work_n == d->work_cap && !grow_array(&d->work, &d->work_cap, max_objects(d)))
-        return d->work_cap >= max_objects(d) ? gcp__heap_corrupt(heap) : GCP_ENOMEM;
+    /* Each object is doomed once (its count is zero and it leaves the ZCT
+     * here): more entries than objects means forged ones. */
+    gcp_status st = table_push(d, &d->work, o->ref);
+    if (st != GCP_OK)
+        return st == GCP_ELIMIT ? gcp__heap_corrupt(heap) : st;
     gcp__obj_set_flags(o, (uint8_t)(o->flags & ~GCP_DRC_FLAG_ZCT));
-    d->work[d->work_n++] = o->ref;
     return GCP_OK;
 }
 
@@ -275,7 +272,7 @@ static gcp_status free_one(gcp_collection *gc, drc_heap *d, uint64_t *units)
 {
     gcp_heap *heap = gc->heap;
     gcp_obj o;
-    gcp_status st = reach(heap, d, d->work[--d->work_n], &o, false);
+    gcp_status st = reach(heap, d, *(const gcp_ref *)gcp__vec_pop(&d->work), &o, false);
     if (st != GCP_OK)
         return st;
     uint32_t n = gcp__obj_nrefs(&o);
@@ -298,7 +295,7 @@ static gcp_status free_one(gcp_collection *gc, drc_heap *d, uint64_t *units)
             return st;
     }
     if (o.kind == GCP_KIND_EXTERNREF &&
-        gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o)) != GCP_OK)
+        gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o), o.ref) != GCP_OK)
         return gcp__heap_corrupt(heap);
     gc->bytes_reclaimed += o.size;
     gcp__fl_free(&d->base.fl, o.ref, o.size);
@@ -317,7 +314,9 @@ static gcp_status examine(gcp_heap *heap, drc_heap *d, gcp_obj *o)
     if (!set_has(d, o->ref))
         return doom(heap, d, o);
     if (d->phase == ZCT) {
-        d->zct[d->keep++] = o->ref;   /* flag stays set */
+        /* Compaction in place: keep < i <= n, so this rewrites an entry
+         * already examined.  The flag stays set. */
+        *(gcp_ref *)gcp__vec_at(&d->zct, d->keep++) = o->ref;
     } else {
         gcp__obj_set_flags(o, (uint8_t)(o->flags & ~GCP_DRC_FLAG_ZCT));
         zct_add(d, o->ref, o->p);
@@ -327,12 +326,12 @@ static gcp_status examine(gcp_heap *heap, drc_heap *d, gcp_obj *o)
 
 static gcp_status roots_step(gcp_collection *gc, drc_heap *d)
 {
-    if (d->i == gcp_roots_count(gc->roots)) {
+    if (d->i >= gcp_roots_count(gc->roots)) {
         d->i = d->keep = 0;
         if (d->zct_overflow) {
             d->phase = SCAN;
             d->scan_at = GCP_HEAP_START;
-            d->zct_n = 0;
+            gcp__vec_truncate(&d->zct, 0);
             d->zct_overflow = false;
         } else {
             d->phase = ZCT;
@@ -350,15 +349,15 @@ static gcp_status roots_step(gcp_collection *gc, drc_heap *d)
 
 static gcp_status zct_step(gcp_heap *heap, drc_heap *d, bool *done)
 {
-    if (d->i >= d->zct_n) {
+    if (d->i >= d->zct.n) {
         /* Idempotent: a step that runs out of budget here comes back. */
-        d->zct_n = d->keep;
-        d->i = d->zct_n;
+        gcp__vec_truncate(&d->zct, d->keep);
+        d->i = d->zct.n;
         *done = true;
         return GCP_OK;
     }
     gcp_obj o;
-    gcp_status st = reach(heap, d, d->zct[d->i++], &o, true);
+    gcp_status st = reach(heap, d, table_at(&d->zct, d->i++), &o, true);
     if (st != GCP_OK || o.kind == GCP_KIND_FREE)
         return st;   /* FREE: a duplicate entry already freed */
     return examine(heap, d, &o);
@@ -441,7 +440,7 @@ static gcp_status uncount_step(drc_heap *d, uint64_t *units)
  * from; a protected object whose count is all internal goes to the ZCT. */
 static gcp_status mark_step(drc_heap *d, uint64_t budget, uint64_t *units)
 {
-    if (d->base.tracer.sp > 0)
+    if (gcp__trace_pending(&d->base) > 0)
         return gcp__trace_drain(&d->base, budget, units);
     (*units)++;
     gcp_obj o;
@@ -484,7 +483,7 @@ static gcp_status trace_sweep_step(gcp_collection *gc, drc_heap *d, uint64_t *un
         return recount_children(d, &o, true);
     }
     if (o.kind == GCP_KIND_EXTERNREF &&
-        gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o)) != GCP_OK)
+        gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o), o.ref) != GCP_OK)
         return gcp__heap_corrupt(gc->heap);
     gc->bytes_reclaimed += o.size;
     gcp__fl_free(&d->base.fl, o.ref, o.size);
@@ -496,7 +495,7 @@ static gcp_status drc_gc_start(gcp_collection *gc)
     drc_heap *d = gc->heap->cdata;
     d->phase = ROOTS;
     d->i = d->keep = 0;
-    d->work_n = 0;
+    gcp__vec_truncate(&d->work, 0);
     d->base.last_step_units = 0;
     d->trace_now = d->trace_forced;
     d->trace_if_little = d->trace_wanted;
@@ -513,7 +512,7 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
     gcp_status st = GCP_OK;
     bool done = false;
     while (st == GCP_OK && units < budget) {
-        if (d->work_n > 0) {
+        if (d->work.n > 0) {
             st = free_one(gc, d, &units);
             continue;
         }
@@ -562,7 +561,7 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
     d->base.last_step_units = units;
     if (st != GCP_OK)
         return st;
-    done = done && d->work_n == 0;
+    done = done && d->work.n == 0;
     if (done) {
         set_clear(d);
         d->phase = IDLE;
@@ -579,8 +578,24 @@ static void drc_gc_abort(gcp_collection *gc)
      * trusted any more.  A reset clears the poison right after. */
     if (d->phase == T_UNCOUNT || d->phase == T_MARK || d->phase == T_SWEEP)
         gc->heap->poisoned = true;
-    d->work_n = 0;
-    d->base.tracer.sp = 0;
+    /* A ZCT pass cut short: the entries not examined yet join the ones it
+     * kept; a heap scan cut short is started again next time. */
+    if (d->phase == ZCT) {
+        size_t k = d->keep;
+        for (size_t j = d->i; j < d->zct.n; j++)
+            *(gcp_ref *)gcp__vec_at(&d->zct, k++) = table_at(&d->zct, j);
+        gcp__vec_truncate(&d->zct, k);
+    } else if (d->phase == SCAN) {
+        d->zct_overflow = true;
+    }
+    /* Doomed objects left their ZCT entries when they joined the work
+     * list: on a heap still trusted they go back, so that the next
+     * collection frees them (each was validated below the frontier). */
+    gcp_ref *r;
+    while ((r = gcp__vec_pop(&d->work)) != NULL)
+        if (!gc->heap->poisoned)
+            zct_add(d, *r, gc->heap->mem.base + *r);
+    gcp__trace_drop(&d->base);
     d->phase = IDLE;
 }
 
@@ -603,6 +618,9 @@ static gcp_status drc_create(gcp_heap *heap)
     if (!d)
         return GCP_ENOMEM;
     gcp__fl_init(&d->base.fl, heap);
+    gcp__trace_init(&d->base);
+    gcp__vec_init(&d->zct, sizeof(gcp_ref), 1);
+    gcp__vec_init(&d->work, sizeof(gcp_ref), 1);
     heap->cdata = d;
     return GCP_OK;
 }
@@ -613,8 +631,8 @@ static void drc_destroy(gcp_heap *heap)
     if (!d)
         return;
     gcp__free(d->set);
-    gcp__free(d->zct);
-    gcp__free(d->work);
+    gcp__vec_free(&d->zct);
+    gcp__vec_free(&d->work);
     gcp__trace_free(&d->base);
     gcp__free(d);
     heap->cdata = NULL;
@@ -625,10 +643,10 @@ static void drc_reset(gcp_heap *heap)
     drc_heap *d = heap->cdata;
     gcp__fl_reset(&d->base.fl);
     set_clear(d);
-    d->zct_n = 0;
+    gcp__vec_truncate(&d->zct, 0);
     d->zct_overflow = false;
-    d->work_n = 0;
-    d->base.tracer.sp = 0;
+    gcp__vec_truncate(&d->work, 0);
+    gcp__trace_drop(&d->base);
     d->phase = IDLE;
     d->trace_wanted = d->trace_forced = d->trace_now = d->trace_if_little = false;
     d->base.last_step_units = 0;
@@ -655,7 +673,7 @@ int gcp__drc_trace_pending(const gcp_heap *heap)
 
 size_t gcp__drc_zct_count(const gcp_heap *heap)
 {
-    return heap->ops == &gcp__drc_collector ? ((const drc_heap *)heap->cdata)->zct_n : 0;
+    return heap->ops == &gcp__drc_collector ? ((const drc_heap *)heap->cdata)->zct.n : 0;
 }
 
 const gcp_collector_ops gcp__drc_collector = {

@@ -3,6 +3,7 @@
 #include "lib/collector.h"
 #include "lib/heap.h"
 #include "lib/object.h"
+#include "lib/roots.h"
 
 gcp_status gcp_heap_clone_ref(gcp_heap *heap, gcp_ref src, gcp_ref *out)
 {
@@ -66,7 +67,7 @@ bool gcp_heap_need_gc_before_entering_wasm(const gcp_heap *heap, size_t n)
 /* Ends the collection after an error from the collector. */
 static gcp_status fail(gcp_heap *heap, gcp_status st)
 {
-    gcp__heap_abort_gc(heap);
+    gcp__heap_end_gc(heap, st);
     if (st == GCP_ECORRUPT)
         heap->poisoned = true;
     return st;
@@ -108,6 +109,8 @@ gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *tab
     gc->table = table;
     gc->bytes_reclaimed = 0;
     gc->state = NULL;
+    gc->roots_version = gcp__roots_version(roots);
+    gc->end = GCP_OK;
     gc->active = true;
     st = heap->ops->gc_start(gc);
     if (st != GCP_OK)
@@ -121,13 +124,25 @@ gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out)
     if (!gc || !out)
         return GCP_EINVAL;
     gcp_heap *heap = gc->heap;
-    if (heap->poisoned)
+    /* A finished collection stays finished; one whose heap was released
+     * (or whose roots changed) or that failed keeps answering why. */
+    if (!gc->active && gc->end == GCP_ESTATE)
+        return GCP_ESTATE;
+    if (heap->poisoned) {
+        if (gc->active)
+            fail(heap, GCP_EPOISONED);
         return GCP_EPOISONED;
+    }
     if (!gc->active) {
-        /* A finished collection stays finished. */
+        if (gc->end != GCP_OK)
+            return gc->end;
         *out = GCP_COMPLETE;
         return GCP_OK;
     }
+    /* The collector walks the roots list by index across steps: a list the
+     * host changed since the start ends the collection. */
+    if (gcp__roots_version(gc->roots) != gc->roots_version)
+        return fail(heap, GCP_ESTATE);
     gcp_progress p = GCP_CONTINUE;
     gcp_status st = heap->ops->gc_step(gc, &p);
     if (st != GCP_OK)

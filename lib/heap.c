@@ -48,20 +48,35 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, const gcp_mem *mem,
     return GCP_OK;
 }
 
-void gcp__heap_abort_gc(gcp_heap *heap)
+void gcp__heap_end_gc(gcp_heap *heap, gcp_status why)
 {
     gcp_collection *gc = &heap->gc;
-    if (gc->active && heap->ops->gc_abort)
-        heap->ops->gc_abort(gc);
+    if (gc->active) {
+        if (heap->ops->gc_abort)
+            heap->ops->gc_abort(gc);
+        gc->end = why;
+    }
     gc->active = false;
     gc->state = NULL;
     gc->roots = NULL;
     gc->table = NULL;
 }
 
+void gcp__heap_abort_gc(gcp_heap *heap) { gcp__heap_end_gc(heap, GCP_ESTATE); }
+
 void gcp__heap_reset(gcp_heap *heap)
 {
-    gcp__heap_abort_gc(heap);
+    gcp_collection *gc = &heap->gc;
+    if (gc->active) {
+        /* Not ended at release: drop it without the collector's abort,
+         * which could write into memory that was zeroed or given back.
+         * ops->reset below clears the collector's own state. */
+        gc->active = false;
+        gc->end = GCP_ESTATE;
+    }
+    gc->state = NULL;
+    gc->roots = NULL;
+    gc->table = NULL;
     heap->gc.bytes_reclaimed = 0;
     heap->no_gc_depth = 0;
     heap->poisoned = false;

@@ -36,7 +36,9 @@ struct gcp_heap {
 gcp_status gcp__heap_create(const gcp_pool_config *cfg, const gcp_mem *mem,
                             bool pooled, gcp_heap **out);
 /* Returns the heap to the fresh state.  Called by the owner after it has
- * zeroed (or given back) every accessible byte and set mem.bound. */
+ * zeroed (or given back) every accessible byte and set mem.bound.  Writes
+ * nothing into the heap: a collection still in progress (the owner should
+ * have ended it at release) is dropped without the collector's abort. */
 void gcp__heap_reset(gcp_heap *heap);
 /* Frees the heap's host-side state (not its memory). */
 void gcp__heap_destroy(gcp_heap *heap);
@@ -54,8 +56,15 @@ gcp_status gcp__heap_grow(gcp_heap *heap, size_t min_bound);
  * GCP_EBUSY while a collection is in progress. */
 gcp_status gcp__heap_usable(const gcp_heap *heap);
 
-/* Drops the collection in progress, if any (collector's gc_abort). */
+/* Ends the collection in progress, if any, through the collector's
+ * gc_abort, which may still write into the heap (a sweep hands back what it
+ * swept): so the owner calls this when a heap is released, before its
+ * memory is zeroed, given back or shrunk.  Later steps of that collection
+ * answer GCP_ESTATE. */
 void gcp__heap_abort_gc(gcp_heap *heap);
+/* Ends the collection in progress, if any, with `why` as the answer of its
+ * later steps (gcp__heap_abort_gc is this with GCP_ESTATE). */
+void gcp__heap_end_gc(gcp_heap *heap, gcp_status why);
 
 /* Reports a contract violation to the panic handler (see
  * gcp_set_panic_handler); returns only if the handler returns. */

@@ -1,16 +1,20 @@
-/* The host-data table: a growable array of entries outside the heap, with a
+/* The host-data table: a bounded vector of entries outside the heap, with a
  * free list threaded through the unused ones.  An id is
  *   (generation << INDEX_BITS) | (index + 1)
- * so 0 is never an id; the generation changes each time an entry is freed,
- * which makes ids of removed entries stale. */
+ * so 0 is never an id.  The generation changes each time an entry is freed,
+ * which makes the ids of removed entries stale; an entry whose generation
+ * would wrap is retired instead of reused, so a stale id never becomes
+ * valid again.  Each live entry also records the externref it is bound to
+ * (its heap offset), so an id copied into another object is refused. */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "gcpool.h"
 #include "lib/alloc.h"
 #include "lib/hostdata.h"
+#include "lib/vec.h"
 
-#define INDEX_BITS 22u
+#define INDEX_BITS GCP_HOSTDATA_INDEX_BITS
 #define INDEX_MASK ((UINT32_C(1) << INDEX_BITS) - 1u)
 #define GEN_MASK (UINT32_MAX >> INDEX_BITS)
 #define MAX_ENTRIES INDEX_MASK          /* index + 1 must fit INDEX_BITS */
@@ -21,16 +25,15 @@ typedef struct entry {
     gcp_finalizer fin;
     uint32_t gen;
     uint32_t next_free;     /* free entries only */
+    gcp_ref owner;          /* live entries: the externref holding the id; 0 unbound */
     bool live;
 } entry;
 
 struct gcp_hostdata {
-    entry *e;
-    uint32_t cap;
-    uint32_t used;          /* entries ever touched: e[0..used) */
+    gcp_vec e;              /* of entry: every entry ever touched */
     uint32_t free_head;     /* NO_FREE when empty */
+    uint32_t retired;       /* entries whose generations ran out */
     size_t count;
-    uint32_t limit;         /* most entries ever touched */
 };
 
 gcp_status gcp_hostdata_new(gcp_hostdata **out)
@@ -40,22 +43,31 @@ gcp_status gcp_hostdata_new(gcp_hostdata **out)
     gcp_hostdata *t = gcp__calloc_lines(1, sizeof *t);
     if (!t)
         return GCP_ENOMEM;
+    gcp__vec_init(&t->e, sizeof(entry), MAX_ENTRIES);
     t->free_head = NO_FREE;
-    t->limit = MAX_ENTRIES;
     *out = t;
     return GCP_OK;
 }
+
+static entry *entry_at(const gcp_hostdata *t, uint32_t idx) { return gcp__vec_at(&t->e, idx); }
 
 /* The live entry behind id, or NULL. */
 static entry *lookup(const gcp_hostdata *t, uint32_t id)
 {
     uint32_t idx = id & INDEX_MASK;
-    if (!t || idx == 0 || idx > t->used)
+    if (!t || idx == 0 || idx > t->e.n)
         return NULL;
-    entry *e = &t->e[idx - 1];
+    entry *e = entry_at(t, idx - 1);
     if (!e->live || e->gen != (id >> INDEX_BITS))
         return NULL;
     return e;
+}
+
+/* The live entry behind id if the externref at ref owns it, or NULL. */
+static entry *lookup_owned(const gcp_hostdata *t, uint32_t id, gcp_ref ref)
+{
+    entry *e = lookup(t, id);
+    return e && e->owner == ref && ref != 0 ? e : NULL;
 }
 
 /* Frees e (making its id stale) and returns what its finalizer needs. */
@@ -66,10 +78,15 @@ static void release(gcp_hostdata *t, entry *e, void **ptr, gcp_finalizer *fin)
     e->live = false;
     e->ptr = NULL;
     e->fin = NULL;
-    e->gen = (e->gen + 1) & GEN_MASK;
-    e->next_free = t->free_head;
-    t->free_head = (uint32_t)(e - t->e);
+    e->owner = 0;
     t->count--;
+    if (e->gen == GEN_MASK) {
+        t->retired++;           /* never reused: its ids stay stale */
+        return;
+    }
+    e->gen++;
+    e->next_free = t->free_head;
+    t->free_head = (uint32_t)((const unsigned char *)e - t->e.data) / (uint32_t)sizeof *e;
 }
 
 gcp_status gcp_hostdata_insert(gcp_hostdata *table, void *ptr, gcp_finalizer fin,
@@ -78,28 +95,23 @@ gcp_status gcp_hostdata_insert(gcp_hostdata *table, void *ptr, gcp_finalizer fin
     if (!table || !out_id)
         return GCP_EINVAL;
     uint32_t idx;
+    entry *e;
     if (table->free_head != NO_FREE) {
         idx = table->free_head;
-        table->free_head = table->e[idx].next_free;
+        e = entry_at(table, idx);
+        table->free_head = e->next_free;
     } else {
-        if (table->used >= table->limit)
-            return GCP_ELIMIT;
-        if (table->used == table->cap) {
-            uint32_t ncap = table->cap ? table->cap * 2 : 16;
-            if (ncap > MAX_ENTRIES)
-                ncap = MAX_ENTRIES;
-            entry *ne = gcp__realloc(table->e, (size_t)ncap * sizeof *ne);
-            if (!ne)
-                return GCP_ENOMEM;
-            table->e = ne;
-            table->cap = ncap;
-        }
-        idx = table->used++;
-        table->e[idx].gen = 0;
+        void *slot;
+        gcp_status st = gcp__vec_push(&table->e, &slot);
+        if (st != GCP_OK)
+            return st;
+        idx = (uint32_t)(table->e.n - 1);
+        e = slot;
+        e->gen = 0;
     }
-    entry *e = &table->e[idx];
     e->ptr = ptr;
     e->fin = fin;
+    e->owner = 0;
     e->live = true;
     table->count++;
     *out_id = (e->gen << INDEX_BITS) | (idx + 1);
@@ -108,12 +120,29 @@ gcp_status gcp_hostdata_insert(gcp_hostdata *table, void *ptr, gcp_finalizer fin
 
 void gcp__hostdata_set_limit(gcp_hostdata *table, uint32_t limit)
 {
-    table->limit = limit < MAX_ENTRIES ? limit : MAX_ENTRIES;
+    gcp__vec_set_limit(&table->e, limit < MAX_ENTRIES ? limit : MAX_ENTRIES);
+}
+
+uint32_t gcp__hostdata_retired(const gcp_hostdata *table) { return table ? table->retired : 0; }
+
+bool gcp__hostdata_unbound(const gcp_hostdata *table, uint32_t id)
+{
+    const entry *e = lookup(table, id);
+    return e && e->owner == 0;
+}
+
+gcp_status gcp__hostdata_bind(gcp_hostdata *table, uint32_t id, gcp_ref ref)
+{
+    entry *e = lookup(table, id);
+    if (!e || e->owner != 0 || ref == 0)
+        return GCP_EINVAL;
+    e->owner = ref;
+    return GCP_OK;
 }
 
 gcp_status gcp_hostdata_get(const gcp_hostdata *table, uint32_t id, void **out)
 {
-    if (!out)
+    if (!table || !out)
         return GCP_EINVAL;
     entry *e = lookup(table, id);
     if (!e)
@@ -122,33 +151,54 @@ gcp_status gcp_hostdata_get(const gcp_hostdata *table, uint32_t id, void **out)
     return GCP_OK;
 }
 
-static gcp_status remove_entry(gcp_hostdata *table, uint32_t id, bool finalize)
+gcp_status gcp__hostdata_lookup(const gcp_hostdata *table, uint32_t id, gcp_ref ref,
+                                void **out)
 {
-    entry *e = lookup(table, id);
+    entry *e = lookup_owned(table, id, ref);
     if (!e)
         return GCP_ESTALE;
+    *out = e->ptr;
+    return GCP_OK;
+}
+
+/* Releases e and, when finalize, runs its finalizer after the entry is
+ * gone, so that a finalizer may use the table freely. */
+static void remove_entry(gcp_hostdata *table, entry *e, bool finalize)
+{
     void *ptr;
     gcp_finalizer fin;
     release(table, e, &ptr, &fin);
-    /* The entry is already gone: a finalizer may use the table freely. */
     if (finalize && fin)
         fin(ptr);
-    return GCP_OK;
 }
 
 gcp_status gcp_hostdata_remove(gcp_hostdata *table, uint32_t id)
 {
-    return remove_entry(table, id, true);
+    if (!table)
+        return GCP_EINVAL;
+    entry *e = lookup(table, id);
+    if (!e)
+        return GCP_ESTALE;
+    remove_entry(table, e, true);
+    return GCP_OK;
 }
 
-gcp_status gcp__hostdata_reclaim(gcp_hostdata *table, uint32_t id)
+gcp_status gcp__hostdata_reclaim(gcp_hostdata *table, uint32_t id, gcp_ref ref)
 {
-    return remove_entry(table, id, true);
+    entry *e = lookup_owned(table, id, ref);
+    if (!e)
+        return GCP_ESTALE;
+    remove_entry(table, e, true);
+    return GCP_OK;
 }
 
 gcp_status gcp__hostdata_forget(gcp_hostdata *table, uint32_t id)
 {
-    return remove_entry(table, id, false);
+    entry *e = lookup(table, id);
+    if (!e)
+        return GCP_ESTALE;
+    remove_entry(table, e, false);
+    return GCP_OK;
 }
 
 void gcp_hostdata_clear(gcp_hostdata *table)
@@ -159,16 +209,20 @@ void gcp_hostdata_clear(gcp_hostdata *table)
      * already visited): passes repeat until the table is empty.  Each entry
      * is finalized once, when it is released. */
     while (table->count > 0) {
-        for (uint32_t i = 0; i < table->used; i++) {
-            if (!table->e[i].live)
-                continue;
-            void *ptr;
-            gcp_finalizer fin;
-            release(table, &table->e[i], &ptr, &fin);
-            if (fin)
-                fin(ptr);
+        for (size_t i = 0; i < table->e.n; i++) {
+            entry *e = entry_at(table, (uint32_t)i);
+            if (e->live)
+                remove_entry(table, e, true);
         }
     }
+}
+
+void gcp__hostdata_renew(gcp_hostdata *table)
+{
+    gcp_hostdata_clear(table);
+    gcp__vec_truncate(&table->e, 0);
+    table->free_head = NO_FREE;
+    table->retired = 0;
 }
 
 void gcp_hostdata_free(gcp_hostdata *table)
@@ -176,7 +230,7 @@ void gcp_hostdata_free(gcp_hostdata *table)
     if (!table)
         return;
     gcp_hostdata_clear(table);
-    gcp__free(table->e);
+    gcp__vec_free(&table->e);
     gcp__free(table);
 }
 

@@ -31,6 +31,7 @@
 #include "lib/hostdata.h"
 #include "lib/object.h"
 #include "lib/reclaim.h"
+#include "lib/roots.h"
 
 enum phase { IDLE, ROOTS, MARK, SWEEP };
 
@@ -47,6 +48,7 @@ static gcp_status ms_create(gcp_heap *heap)
     if (!m)
         return GCP_ENOMEM;
     gcp__fl_init(&m->base.fl, heap);
+    gcp__trace_init(&m->base);
     heap->cdata = m;
     return GCP_OK;
 }
@@ -66,7 +68,7 @@ static void ms_reset(gcp_heap *heap)
     ms_heap *m = heap->cdata;
     gcp__fl_reset(&m->base.fl);
     m->phase = IDLE;
-    m->base.tracer.sp = 0;
+    gcp__trace_drop(&m->base);
     m->base.last_step_units = 0;
 }
 
@@ -83,11 +85,11 @@ static gcp_status mark_roots(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
         if (st != GCP_OK)
             return st;
         if (moved != r)
-            gcp_roots_set(gc->roots, m->root_i, moved);
+            gcp__roots_update(gc->roots, m->root_i, moved);
         m->root_i++;
         (*units)++;
     }
-    if (m->root_i == n)
+    if (m->root_i >= n)
         m->phase = MARK;
     return GCP_OK;
 }
@@ -95,7 +97,7 @@ static gcp_status mark_roots(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
 static gcp_status mark_some(ms_heap *m, uint64_t budget, uint64_t *units)
 {
     gcp_status st = gcp__trace_drain(&m->base, budget, units);
-    if (st == GCP_OK && m->base.tracer.sp == 0) {
+    if (st == GCP_OK && gcp__trace_pending(&m->base) == 0) {
         m->phase = SWEEP;
         m->sweep_at = GCP_HEAP_START;
         gcp__fl_rebuild_begin(&m->base.fl);
@@ -121,7 +123,7 @@ static gcp_status sweep_some(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
             gcp__fl_rebuild_live(fl);
         } else {
             if (o.kind == GCP_KIND_EXTERNREF &&
-                gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o)) != GCP_OK)
+                gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o), o.ref) != GCP_OK)
                 return gcp__heap_corrupt(heap);
             gc->bytes_reclaimed += o.size;
             gcp__fl_rebuild_free(fl, at, o.size);
@@ -188,7 +190,7 @@ static void ms_gc_abort(gcp_collection *gc)
     if (m->phase == SWEEP)
         gcp__fl_rebuild_live(&m->base.fl);   /* keep what was swept */
     m->phase = IDLE;
-    m->base.tracer.sp = 0;
+    gcp__trace_drop(&m->base);
 }
 
 const gcp_collector_ops gcp__marksweep_collector = {

@@ -47,6 +47,12 @@ static size_t trace_most(const gcp_flc *c)
     return (size_t)(c->fl.frontier / GCP_OBJ_HEADER_BYTES) + 1;
 }
 
+void gcp__trace_init(gcp_flc *c)
+{
+    c->tracer = (gcp_tracer){0};
+    gcp__vec_init(&c->tracer.stack, sizeof(gcp_grey), 1);
+}
+
 gcp_status gcp__trace_begin(gcp_flc *c)
 {
     gcp_tracer *t = &c->tracer;
@@ -59,15 +65,17 @@ gcp_status gcp__trace_begin(gcp_flc *c)
         t->mark_words = words;
     }
     memset(t->marks, 0, words * sizeof *t->marks);
-    t->sp = 0;
+    gcp__vec_truncate(&t->stack, 0);
+    gcp__vec_set_limit(&t->stack, trace_most(c));
     return GCP_OK;
 }
 
 void gcp__trace_free(gcp_flc *c)
 {
     gcp__free(c->tracer.marks);
-    gcp__free(c->tracer.stack);
-    c->tracer = (gcp_tracer){0};
+    gcp__vec_free(&c->tracer.stack);
+    c->tracer.marks = NULL;
+    c->tracer.mark_words = 0;
 }
 
 gcp_status gcp__trace_reach(gcp_flc *c, gcp_ref r, gcp_obj *o, bool blocks)
@@ -82,25 +90,16 @@ gcp_status gcp__trace_reach(gcp_flc *c, gcp_ref r, gcp_obj *o, bool blocks)
     return GCP_OK;
 }
 
+/* Each object is pushed once, when it is marked (and a partly scanned one
+ * again after its pop): more entries than objects fit below the frontier
+ * means overlapping, forged objects. */
 static gcp_status push_grey(gcp_flc *c, gcp_ref r, uint32_t done)
 {
-    gcp_tracer *t = &c->tracer;
-    if (t->sp == t->cap) {
-        /* Each object is pushed once: more grey entries than objects fit
-         * below the frontier means overlapping (forged) objects. */
-        size_t most = trace_most(c);
-        if (t->cap >= most)
-            return gcp__heap_corrupt(c->fl.heap);
-        size_t ncap = t->cap ? t->cap * 2 : 256;
-        if (ncap > most)
-            ncap = most;
-        gcp_grey *ns = gcp__realloc(t->stack, ncap * sizeof *ns);
-        if (!ns)
-            return GCP_ENOMEM;
-        t->stack = ns;
-        t->cap = ncap;
-    }
-    t->stack[t->sp++] = (gcp_grey){.ref = r, .done = done};
+    void *slot;
+    gcp_status st = gcp__vec_push(&c->tracer.stack, &slot);
+    if (st != GCP_OK)
+        return st == GCP_ELIMIT ? gcp__heap_corrupt(c->fl.heap) : st;
+    *(gcp_grey *)slot = (gcp_grey){.ref = r, .done = done};
     return GCP_OK;
 }
 
@@ -120,9 +119,9 @@ gcp_status gcp__trace_shade(gcp_flc *c, gcp_ref r, gcp_ref *moved)
 
 gcp_status gcp__trace_drain(gcp_flc *c, uint64_t budget, uint64_t *units)
 {
-    gcp_tracer *t = &c->tracer;
-    while (t->sp > 0 && *units < budget) {
-        gcp_grey g = t->stack[--t->sp];
+    gcp_vec *stack = &c->tracer.stack;
+    while (stack->n > 0 && *units < budget) {
+        gcp_grey g = *(const gcp_grey *)gcp__vec_pop(stack);
         gcp_obj o;
         gcp_status st = gcp__trace_reach(c, g.ref, &o, false);
         if (st != GCP_OK)
@@ -143,10 +142,14 @@ gcp_status gcp__trace_drain(gcp_flc *c, uint64_t budget, uint64_t *units)
             g.done++;
             (*units)++;
         }
-        /* Out of budget halfway: the rest waits for the next step (the
-         * slot the pop freed is still there). */
-        if (g.done - 1 < n)
-            t->stack[t->sp++] = g;
+        /* Out of budget halfway: the rest waits for the next step.  The
+         * shades above may have filled the stack, so this push is checked
+         * like any other. */
+        if (g.done - 1 < n) {
+            st = push_grey(c, g.ref, g.done);
+            if (st != GCP_OK)
+                return st;
+        }
     }
     return GCP_OK;
 }

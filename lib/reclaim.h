@@ -10,6 +10,7 @@
 #include "lib/freelist.h"
 #include "lib/heap.h"
 #include "lib/object.h"
+#include "lib/vec.h"
 
 /* A grey object: taken from the stack `done - 1` of its reference slots
  * scanned (0: not taken yet), so a large array is scanned across steps. */
@@ -27,8 +28,7 @@ typedef struct gcp_grey {
 typedef struct gcp_tracer {
     uint64_t *marks;
     size_t mark_words;
-    gcp_grey *stack;
-    size_t sp, cap;
+    gcp_vec stack;              /* of gcp_grey; limit: objects below the frontier */
 } gcp_tracer;
 
 /* First member of the DRC and mark-sweep per-heap state (heap->cdata). */
@@ -38,8 +38,11 @@ typedef struct gcp_flc {
     gcp_tracer tracer;
 } gcp_flc;
 
+/* Prepares the tracer of a new heap state (no host memory yet). */
+void gcp__trace_init(gcp_flc *c);
 /* Clears the marks for the heap below the frontier and empties the grey
- * stack.  GCP_ENOMEM. */
+ * stack, whose limit becomes the number of objects that fit below the
+ * frontier.  GCP_ENOMEM. */
 gcp_status gcp__trace_begin(gcp_flc *c);
 /* Frees the tracer's host memory. */
 void gcp__trace_free(gcp_flc *c);
@@ -57,8 +60,14 @@ gcp_status gcp__trace_reach(gcp_flc *c, gcp_ref r, gcp_obj *o, bool blocks);
  * objects yet; callers write it back (gcp_roots_set, the field), so a
  * moving collector only has to change this function. */
 gcp_status gcp__trace_shade(gcp_flc *c, gcp_ref r, gcp_ref *moved);
+/* Grey objects waiting to be scanned. */
+static inline size_t gcp__trace_pending(const gcp_flc *c) { return c->tracer.stack.n; }
+/* Empties the grey stack (storage kept). */
+static inline void gcp__trace_drop(gcp_flc *c) { gcp__vec_truncate(&c->tracer.stack, 0); }
 /* Scans grey objects until the stack is empty or *units reaches budget:
- * one unit per object taken, one per reference slot scanned. */
+ * one unit per object taken, one per reference slot scanned.  More grey
+ * entries than objects fit below the frontier can only come from forged
+ * (overlapping) objects: GCP_ECORRUPT + poison. */
 gcp_status gcp__trace_drain(gcp_flc *c, uint64_t budget, uint64_t *units);
 
 /* Shared hooks: allocation from the free lists, and their high water. */

@@ -1,11 +1,14 @@
-/* The roots list: a growable array of borrowed root locations whose storage
+/* The roots list: a bounded vector of borrowed root locations whose storage
  * survives gcp_roots_clear. */
+#include "lib/roots.h"
+
 #include "gcpool.h"
 #include "lib/alloc.h"
+#include "lib/vec.h"
 
 struct gcp_roots {
-    gcp_root *v;
-    size_t n, cap;
+    gcp_vec v;              /* of gcp_root */
+    uint64_t version;       /* see gcp__roots_version */
 };
 
 gcp_status gcp_roots_new(gcp_roots **out)
@@ -15,6 +18,7 @@ gcp_status gcp_roots_new(gcp_roots **out)
     gcp_roots *r = gcp__calloc_lines(1, sizeof *r);
     if (!r)
         return GCP_ENOMEM;
+    gcp__vec_init(&r->v, sizeof(gcp_root), 0);
     *out = r;
     return GCP_OK;
 }
@@ -23,7 +27,7 @@ void gcp_roots_free(gcp_roots *roots)
 {
     if (!roots)
         return;
-    gcp__free(roots->v);
+    gcp__vec_free(&roots->v);
     gcp__free(roots);
 }
 
@@ -31,30 +35,33 @@ static gcp_status push(gcp_roots *roots, bool on_stack, void *where)
 {
     if (!roots || !where)
         return GCP_EINVAL;
-    if (roots->n == roots->cap) {
-        size_t ncap = roots->cap ? roots->cap * 2 : 16;
-        gcp_root *nv = gcp__realloc(roots->v, ncap * sizeof *nv);
-        if (!nv)
-            return GCP_ENOMEM;
-        roots->v = nv;
-        roots->cap = ncap;
-    }
-    roots->v[roots->n++] = (gcp_root){.on_stack = on_stack, .where = where};
+    void *slot;
+    gcp_status st = gcp__vec_push(&roots->v, &slot);
+    if (st != GCP_OK)
+        return st;
+    *(gcp_root *)slot = (gcp_root){.on_stack = on_stack, .where = where};
+    roots->version++;
     return GCP_OK;
+}
+
+static gcp_root *root_at(const gcp_roots *roots, size_t i)
+{
+    return gcp__vec_at(&roots->v, i);
 }
 
 gcp_status gcp_roots_add_stack(gcp_roots *roots, uint64_t *r64) { return push(roots, true, r64); }
 gcp_status gcp_roots_add(gcp_roots *roots, gcp_ref *ref) { return push(roots, false, ref); }
-size_t gcp_roots_count(const gcp_roots *roots) { return roots ? roots->n : 0; }
-size_t gcp_roots_capacity(const gcp_roots *roots) { return roots ? roots->cap : 0; }
+size_t gcp_roots_count(const gcp_roots *roots) { return roots ? roots->v.n : 0; }
+size_t gcp_roots_capacity(const gcp_roots *roots) { return roots ? roots->v.cap : 0; }
+uint64_t gcp__roots_version(const gcp_roots *roots) { return roots ? roots->version : 0; }
 
 gcp_status gcp_roots_at(const gcp_roots *roots, size_t i, gcp_root *out)
 {
     if (!roots || !out)
         return GCP_EINVAL;
-    if (i >= roots->n)
+    if (i >= roots->v.n)
         return GCP_EBOUNDS;
-    *out = roots->v[i];
+    *out = *root_at(roots, i);
     return GCP_OK;
 }
 
@@ -62,22 +69,22 @@ gcp_status gcp_roots_get(const gcp_roots *roots, size_t i, gcp_ref *out)
 {
     if (!roots || !out)
         return GCP_EINVAL;
-    if (i >= roots->n)
+    if (i >= roots->v.n)
         return GCP_EBOUNDS;
-    const gcp_root *r = &roots->v[i];
+    const gcp_root *r = root_at(roots, i);
     if (r->on_stack)
         return gcp_ref_from_r64(*(const uint64_t *)r->where, out);
     *out = *(const gcp_ref *)r->where;
     return GCP_OK;
 }
 
-gcp_status gcp_roots_set(gcp_roots *roots, size_t i, gcp_ref value)
+gcp_status gcp__roots_update(gcp_roots *roots, size_t i, gcp_ref value)
 {
     if (!roots)
         return GCP_EINVAL;
-    if (i >= roots->n)
+    if (i >= roots->v.n)
         return GCP_EBOUNDS;
-    gcp_root *r = &roots->v[i];
+    gcp_root *r = root_at(roots, i);
     if (r->on_stack)
         *(uint64_t *)r->where = gcp_ref_to_r64(value);
     else
@@ -85,8 +92,18 @@ gcp_status gcp_roots_set(gcp_roots *roots, size_t i, gcp_ref value)
     return GCP_OK;
 }
 
+gcp_status gcp_roots_set(gcp_roots *roots, size_t i, gcp_ref value)
+{
+    gcp_status st = gcp__roots_update(roots, i, value);
+    if (st == GCP_OK)
+        roots->version++;
+    return st;
+}
+
 void gcp_roots_clear(gcp_roots *roots)
 {
-    if (roots)
-        roots->n = 0;
+    if (!roots)
+        return;
+    gcp__vec_truncate(&roots->v, 0);
+    roots->version++;
 }

@@ -35,6 +35,8 @@ static gcp_status make_store(gcp_pool *pool, gcp_heap *heap, gcp_store **out)
 {
     gcp_store *s = heap->spare_store;
     if (s) {
+        /* Every id of the old table died with the reset of the heap. */
+        gcp__hostdata_renew(s->table);
         heap->spare_store = NULL;
         s->heap = heap;
         s->pool = pool;
@@ -128,7 +130,7 @@ gcp_status gcp_store_alloc_externref(gcp_store *store, void *ptr, gcp_finalizer 
     st = gcp_hostdata_insert(store->table, ptr, fin, &id);
     if (st != GCP_OK)
         return st;
-    st = gcp_heap_alloc_externref(store->heap, id, out);
+    st = gcp_heap_alloc_externref(store->heap, store->table, id, out);
     if (st != GCP_OK)
         gcp__hostdata_forget(store->table, id);   /* ptr stays the caller's */
     return st;
@@ -138,13 +140,5 @@ gcp_status gcp_store_externref_data(gcp_store *store, gcp_ref ref, void **out)
 {
     if (!store || !out)
         return GCP_EINVAL;
-    uint32_t id;
-    gcp_status st = gcp_heap_externref_host_data(store->heap, ref, &id);
-    if (st != GCP_OK)
-        return st;
-    /* A live externref of this store always holds a live id of its table:
-     * anything else was written into the heap. */
-    if (gcp_hostdata_get(store->table, id, out) != GCP_OK)
-        return gcp__heap_corrupt(store->heap);
-    return GCP_OK;
+    return gcp_heap_externref_data(store->heap, store->table, ref, out);
 }

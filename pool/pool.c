@@ -436,6 +436,10 @@ gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap)
     if (!atomic_compare_exchange_strong_explicit(&s->state, &expect, GCP_SLOT_RESETTING,
                                                  memory_order_acq_rel, memory_order_relaxed))
         return GCP_EDOUBLE;
+    /* A collection in progress ends while the heap is still intact: its
+     * abort may write (a sweep hands back what it swept), and nothing may
+     * write into the heap once it is zeroed below. */
+    gcp__heap_abort_gc(heap);
     shard *sh = my_shard(pool);
     gcp_scrub_result res;
     size_t excess;

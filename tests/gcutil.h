@@ -77,7 +77,7 @@ static inline gcp_ref gcf_extern(gc_fixture *f, int *counter)
     uint32_t id;
     gcp_ref r;
     ck_assert_ok(gcp_hostdata_insert(f->table, counter, gcf_count_fin, &id));
-    ck_assert_ok(gcp_heap_alloc_externref(f->heap, id, &r));
+    ck_assert_ok(gcp_heap_alloc_externref(f->heap, f->table, id, &r));
     return r;
 }
 

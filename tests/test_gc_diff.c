@@ -342,7 +342,7 @@ static void op_alloc(void)
             break;
         default:
             CHECK_OK(gcp_hostdata_insert(F.table, &o->fin, gcf_count_fin, &o->host_id));
-            s = gcp_heap_alloc_externref(F.heap, o->host_id, &o->ref);
+            s = gcp_heap_alloc_externref(F.heap, F.table, o->host_id, &o->ref);
             if (s != GCP_OK) {
                 CHECK_OK(gcp_hostdata_remove(F.table, o->host_id));
                 CHECK(o->fin == 1);

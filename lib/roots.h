@@ -1,0 +1,19 @@
+/* Internal entry points of the roots list for the heap core and the
+ * collectors. */
+#ifndef GCP_LIB_ROOTS_H
+#define GCP_LIB_ROOTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gcpool.h"
+
+/* Changes each time the host adds, removes, rewrites or clears roots (not
+ * when a collector updates a root through gcp__roots_update).  0 for NULL. */
+uint64_t gcp__roots_version(const gcp_roots *roots);
+
+/* A collector's GcRoot::set: stores value (already validated) into root i
+ * without counting as a host change.  GCP_EBOUNDS, GCP_EINVAL. */
+gcp_status gcp__roots_update(gcp_roots *roots, size_t i, gcp_ref value);
+
+#endif
