@@ -220,8 +220,17 @@ void gcp_hostdata_clear(gcp_hostdata *table)
 void gcp__hostdata_renew(gcp_hostdata *table)
 {
     gcp_hostdata_clear(table);
-    gcp__vec_truncate(&table->e, 0);
+    /* Every entry is free again, retired ones with their generation
+     * wrapped to 0: no id of the old heap survives its reset.  The others
+     * keep counting, so the host's old ids stay stale for a while yet. */
     table->free_head = NO_FREE;
+    for (size_t i = table->e.n; i-- > 0;) {
+        entry *e = entry_at(table, (uint32_t)i);
+        if (e->gen == GEN_MASK)
+            e->gen = 0;
+        e->next_free = table->free_head;
+        table->free_head = (uint32_t)i;
+    }
     table->retired = 0;
 }
 

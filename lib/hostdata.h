@@ -30,10 +30,10 @@ gcp_status gcp__hostdata_reclaim(gcp_hostdata *table, uint32_t id, gcp_ref ref);
  * back to the caller).  GCP_ESTALE. */
 gcp_status gcp__hostdata_forget(gcp_hostdata *table, uint32_t id);
 
-/* Starts an empty table over (generations from zero, retired entries back
- * in use, storage kept).  Only for a table whose every id died with a heap
- * reset: the store reuses its table for the slot's next holder so.
- * Finalizes what is left first (gcp_hostdata_clear). */
+/* Makes every entry free again, retired ones included (their generation
+ * wraps to 0), keeping the storage.  Only for a table whose every id died
+ * with a heap reset: the store reuses its table for the slot's next holder
+ * so.  Finalizes what is left first (gcp_hostdata_clear). */
 void gcp__hostdata_renew(gcp_hostdata *table);
 
 /* Lowers the table's capacity (at most the built-in maximum), so that tests

@@ -21,6 +21,10 @@ void gcp__vec_set_limit(gcp_vec *v, size_t limit)
 {
     size_t most = no_limit(v->elem);
     v->limit = limit && limit < most ? limit : most;
+    /* The fast path of a push compares n with cap only: storage past a
+     * lowered limit is not used. */
+    if (v->cap > v->limit)
+        v->cap = v->n > v->limit ? v->n : v->limit;
 }
 
 gcp_status gcp__vec_reserve(gcp_vec *v, size_t more)

@@ -27,7 +27,8 @@ void gcp__vec_init(gcp_vec *v, size_t elem, size_t limit);
 /* Frees the storage; the vector is empty (and reusable) afterwards. */
 void gcp__vec_free(gcp_vec *v);
 /* Changes the limit (0: none).  Elements already held past a lower limit
- * stay; only later pushes are refused. */
+ * stay; only later pushes are refused (storage past it stays allocated but
+ * unused). */
 void gcp__vec_set_limit(gcp_vec *v, size_t limit);
 
 /* Makes room for at least `more` further elements without changing n.
@@ -71,6 +72,8 @@ static inline void gcp__vec_truncate(gcp_vec *v, size_t n)
 {
     if (n < v->n)
         v->n = n;
+    if (v->cap > v->limit)   /* held past a lowered limit (see set_limit) */
+        v->cap = v->n > v->limit ? v->n : v->limit;
 }
 
 #endif

@@ -1,6 +1,7 @@
 /* The host-data table: ids, generations, stale and forged ids, finalizers
  * exactly once on every path. */
 #include "lib/hostdata.h"
+#include "lib/object.h"
 #include "testutil.h"
 
 static int fin_count[64];
@@ -81,7 +82,7 @@ START_TEST(forged_ids_are_stale)
         ck_assert_status(gcp_hostdata_get(t, forged[i], &p), GCP_ESTALE);
         ck_assert_status(gcp_hostdata_remove(t, forged[i]), GCP_ESTALE);
     }
-    ck_assert_status(gcp_hostdata_get(NULL, a, &p), GCP_ESTALE);
+    ck_assert_status(gcp_hostdata_get(NULL, a, &p), GCP_EINVAL);
     ck_assert_status(gcp_hostdata_get(t, a, NULL), GCP_EINVAL);
     ck_assert_status(gcp_hostdata_insert(t, NULL, NULL, NULL), GCP_EINVAL);
     ck_assert_status(gcp_hostdata_insert(NULL, NULL, NULL, &a), GCP_EINVAL);
@@ -127,9 +128,20 @@ START_TEST(reclaim_and_forget)
     uint32_t a, b;
     ck_assert_ok(gcp_hostdata_insert(t, &fin_count[1], count_fin, &a));
     ck_assert_ok(gcp_hostdata_insert(t, &fin_count[2], count_fin, &b));
-    ck_assert_ok(gcp__hostdata_reclaim(t, a));
+    /* Only the externref an id is bound to may reclaim it. */
+    ck_assert_status(gcp__hostdata_reclaim(t, a, 64), GCP_ESTALE);   /* unbound */
+    ck_assert_ok(gcp__hostdata_bind(t, a, 64));
+    ck_assert_status(gcp__hostdata_bind(t, a, 64), GCP_EINVAL);      /* bound once */
+    ck_assert_status(gcp__hostdata_bind(t, a, 96), GCP_EINVAL);
+    ck_assert_status(gcp__hostdata_reclaim(t, a, 96), GCP_ESTALE);
+    ck_assert_int_eq(fin_count[1], 0);
+    void *p;
+    ck_assert_status(gcp__hostdata_lookup(t, a, 96, &p), GCP_ESTALE);
+    ck_assert_ok(gcp__hostdata_lookup(t, a, 64, &p));
+    ck_assert_ptr_eq(p, &fin_count[1]);
+    ck_assert_ok(gcp__hostdata_reclaim(t, a, 64));
     ck_assert_int_eq(fin_count[1], 1);
-    ck_assert_status(gcp__hostdata_reclaim(t, a), GCP_ESTALE);
+    ck_assert_status(gcp__hostdata_reclaim(t, a, 64), GCP_ESTALE);
     ck_assert_ok(gcp__hostdata_forget(t, b));
     ck_assert_status(gcp__hostdata_forget(t, b), GCP_ESTALE);
     gcp_hostdata_free(t);
@@ -211,6 +223,154 @@ START_TEST(full_table_limit)
 }
 END_TEST
 
+/* An entry reused until its generation would wrap is retired: no id it
+ * ever had becomes valid again. */
+START_TEST(generations_never_wrap)
+{
+    gcp_hostdata *t;
+    ck_assert_ok(gcp_hostdata_new(&t));
+    uint32_t first, id;
+    ck_assert_ok(gcp_hostdata_insert(t, &fin_count[1], NULL, &first));
+    id = first;
+    uint32_t index = first & ((1u << GCP_HOSTDATA_INDEX_BITS) - 1u);
+    void *p;
+    int uses = 1;
+    for (; uses < 5000; uses++) {
+        ck_assert_ok(gcp_hostdata_remove(t, id));
+        ck_assert_ok(gcp_hostdata_insert(t, &fin_count[2], NULL, &id));
+        ck_assert_status(gcp_hostdata_get(t, first, &p), GCP_ESTALE);
+        if ((id & ((1u << GCP_HOSTDATA_INDEX_BITS) - 1u)) != index)
+            break;
+    }
+    /* 2^10 generations, then a fresh entry. */
+    ck_assert_int_eq(uses, 1 << (32 - GCP_HOSTDATA_INDEX_BITS));
+    ck_assert_uint_eq(gcp__hostdata_retired(t), 1);
+    ck_assert_status(gcp_hostdata_get(t, first, &p), GCP_ESTALE);
+    ck_assert_ok(gcp_hostdata_get(t, id, &p));
+    ck_assert_ptr_eq(p, &fin_count[2]);
+    gcp_hostdata_free(t);
+}
+END_TEST
+
+START_TEST(null_table_is_einval)
+{
+    void *p;
+    uint32_t id;
+    ck_assert_status(gcp_hostdata_get(NULL, 1, &p), GCP_EINVAL);
+    ck_assert_status(gcp_hostdata_remove(NULL, 1), GCP_EINVAL);
+    ck_assert_status(gcp_hostdata_insert(NULL, p, NULL, &id), GCP_EINVAL);
+}
+END_TEST
+
+/* Stores whose guests copy one externref's id into another. */
+static gcp_pool *copy_pool;
+static gcp_store *copy_store;
+
+static void open_store(gcp_collector kind)
+{
+    gcp_pool_config c = small_config(1);
+    c.collector = kind;
+    ck_assert_ok(gcp_pool_new(&c, &copy_pool));
+    ck_assert_ok(gcp_store_new(copy_pool, &copy_store));
+}
+
+static void close_store(void)
+{
+    ck_assert_ok(gcp_store_free(copy_store));
+    ck_assert_ok(gcp_pool_free(copy_pool));
+}
+
+/* e2 := e1's id, as compiled code could write it. */
+static void copy_id(gcp_ref from, gcp_ref to)
+{
+    gcp_heap *heap = gcp_store_heap(copy_store);
+    uint32_t id;
+    ck_assert_ok(gcp_heap_externref_host_data(heap, from, &id));
+    memcpy(gcp_heap_base(heap) + to + GCP_OBJ_PAYLOAD, &id, sizeof id);
+}
+
+START_TEST(copied_id_is_refused_on_lookup)
+{
+    reset_counts();
+    open_store(GCP_COLLECTOR_MARKSWEEP);
+    gcp_ref e1, e2;
+    ck_assert_ok(gcp_store_alloc_externref(copy_store, &fin_count[1], count_fin, &e1));
+    ck_assert_ok(gcp_store_alloc_externref(copy_store, &fin_count[2], count_fin, &e2));
+    void *p = NULL;
+    ck_assert_ok(gcp_store_externref_data(copy_store, e1, &p));
+    ck_assert_ptr_eq(p, &fin_count[1]);
+    copy_id(e1, e2);
+    p = NULL;
+    ck_assert_status(gcp_store_externref_data(copy_store, e2, &p), GCP_ECORRUPT);
+    ck_assert_ptr_null(p);
+    ck_assert(gcp_heap_is_poisoned(gcp_store_heap(copy_store)));
+    close_store();
+    ck_assert_int_eq(fin_count[1], 1);
+    ck_assert_int_eq(fin_count[2], 1);
+}
+END_TEST
+
+/* The copy is collected while the original is rooted: the original's data
+ * is not finalized under it; the heap is reported corrupt instead. */
+static void copied_id_collected(gcp_collector kind)
+{
+    reset_counts();
+    open_store(kind);
+    gcp_ref e1, e2;
+    ck_assert_ok(gcp_store_alloc_externref(copy_store, &fin_count[1], count_fin, &e1));
+    ck_assert_ok(gcp_store_alloc_externref(copy_store, &fin_count[2], count_fin, &e2));
+    gcp_heap *heap = gcp_store_heap(copy_store);
+    if (kind == GCP_COLLECTOR_DRC)
+        ck_assert_ok(gcp_heap_drop_ref(heap, gcp_store_hostdata(copy_store), e2));
+    copy_id(e1, e2);
+    ck_assert_ok(gcp_roots_add(gcp_store_roots(copy_store), &e1));
+    ck_assert_status(gcp_store_gc(copy_store), GCP_ECORRUPT);
+    ck_assert(gcp_heap_is_poisoned(heap));
+    ck_assert_int_eq(fin_count[1], 0);
+    ck_assert_int_eq(fin_count[2], 0);
+    close_store();
+    ck_assert_int_eq(fin_count[1], 1);   /* each exactly once, at the end */
+    ck_assert_int_eq(fin_count[2], 1);
+}
+
+START_TEST(copied_id_collected_marksweep) { copied_id_collected(GCP_COLLECTOR_MARKSWEEP); }
+END_TEST
+START_TEST(copied_id_collected_drc) { copied_id_collected(GCP_COLLECTOR_DRC); }
+END_TEST
+
+/* A stale id written back into a heap stays stale across many reuses. */
+START_TEST(stale_id_copy_never_revives)
+{
+    reset_counts();
+    open_store(GCP_COLLECTOR_MARKSWEEP);
+    gcp_heap *heap = gcp_store_heap(copy_store);
+    gcp_hostdata *t = gcp_store_hostdata(copy_store);
+    gcp_ref keep;
+    ck_assert_ok(gcp_store_alloc_externref(copy_store, &fin_count[1], count_fin, &keep));
+    uint32_t old;
+    ck_assert_ok(gcp_heap_externref_host_data(heap, keep, &old));
+    ck_assert_ok(gcp_roots_add(gcp_store_roots(copy_store), &keep));
+    /* The guest remembers `old`, then the entry is reused by 1023 other
+     * externrefs that die at once: a 10-bit generation would be back at
+     * `old`'s for the next one. */
+    gcp_roots_clear(gcp_store_roots(copy_store));
+    ck_assert_ok(gcp_store_gc(copy_store));
+    for (int i = 0; i < 1023; i++) {
+        gcp_ref e;
+        ck_assert_ok(gcp_store_alloc_externref(copy_store, &fin_count[2], count_fin, &e));
+        ck_assert_ok(gcp_store_gc(copy_store));
+    }
+    ck_assert_int_eq(fin_count[2], 1023);
+    gcp_ref e;
+    ck_assert_ok(gcp_store_alloc_externref(copy_store, &fin_count[3], count_fin, &e));
+    memcpy(gcp_heap_base(heap) + e + GCP_OBJ_PAYLOAD, &old, sizeof old);
+    void *p;
+    ck_assert_status(gcp_store_externref_data(copy_store, e, &p), GCP_ECORRUPT);
+    ck_assert_uint_ge(gcp__hostdata_retired(t), 1);
+    close_store();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hostdata");
@@ -223,6 +383,12 @@ int main(void)
     tcase_add_test(tc, finalizer_may_use_table);
     tcase_add_test(tc, full_table_limit);
     tcase_add_test(tc, finalizer_inserting_during_free);
+    tcase_add_test(tc, generations_never_wrap);
+    tcase_add_test(tc, null_table_is_einval);
+    tcase_add_test(tc, copied_id_is_refused_on_lookup);
+    tcase_add_test(tc, copied_id_collected_marksweep);
+    tcase_add_test(tc, copied_id_collected_drc);
+    tcase_add_test(tc, stale_id_copy_never_revives);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

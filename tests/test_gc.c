@@ -1,0 +1,238 @@
+/* The life of a collection (lib/gc.c): it ends when its heap is released,
+ * before the memory is zeroed, given back or shrunk; its handle then
+ * answers GCP_ESTATE; a roots list changed under it ends it; nothing is
+ * written into the heap after the reset. */
+#include "lib/heap.h"
+#include "testutil.h"
+
+static gcp_types *types;
+static uint32_t S;
+static int fin_count;
+static void count_fin(void *p) { (*(int *)p)++; }
+
+static gcp_pool *new_pool(gcp_collector kind, uint32_t budget, uint64_t keep_resident)
+{
+    ck_assert_ok(gcp_types_new(&types));
+    const uint32_t offs[] = {0};
+    ck_assert_ok(gcp_types_add_struct(types, 24, offs, 1, &S));
+    gcp_pool_config c = small_config(1);
+    c.collector = kind;
+    c.gc_step_budget = budget;
+    c.keep_resident_bytes = keep_resident;
+    c.types = types;
+    gcp_pool *pool;
+    ck_assert_ok(gcp_pool_new(&c, &pool));
+    gcp_types_release(types);
+    return pool;
+}
+
+/* A store with n objects (every third rooted, each with an externref
+ * child) and a collection left in the middle after `steps` steps. */
+static gcp_collection *store_mid_collection(gcp_store *store, uint32_t n, int steps,
+                                            gcp_ref *keep)
+{
+    gcp_heap *heap = gcp_store_heap(store);
+    for (uint32_t i = 0; i < n; i++) {
+        gcp_ref r, e;
+        ck_assert_ok(gcp_heap_alloc_struct(heap, S, &r));
+        ck_assert_ok(gcp_store_alloc_externref(store, &fin_count, count_fin, &e));
+        ck_assert_ok(gcp_struct_set_ref(heap, gcp_store_hostdata(store), r, 0, e));
+        if (i % 3 == 0 && i / 3 < 64) {
+            keep[i / 3] = r;
+            ck_assert_ok(gcp_roots_add(gcp_store_roots(store), &keep[i / 3]));
+        }
+        /* DRC: the host lets go of its counts, so the rest is garbage. */
+        ck_assert_ok(gcp_heap_drop_ref(heap, gcp_store_hostdata(store), e));
+        if (!(i % 3 == 0 && i / 3 < 64))
+            ck_assert_ok(gcp_heap_drop_ref(heap, gcp_store_hostdata(store), r));
+    }
+    gcp_collection *gc;
+    ck_assert_ok(gcp_heap_gc_start(heap, gcp_store_roots(store), gcp_store_hostdata(store), &gc));
+    for (int i = 0; i < steps; i++) {
+        gcp_progress p;
+        ck_assert_ok(gcp_collection_step(gc, &p));
+        ck_assert_int_eq(p, GCP_CONTINUE);
+    }
+    return gc;
+}
+
+/* Frees a store in the middle of a collection (at several depths: roots,
+ * marking, sweeping), optionally trims the pool so the bound shrinks, and
+ * checks that the next store of the slot is clean and the old handle
+ * answers GCP_ESTATE. */
+static void freed_mid_collection(gcp_collector kind, uint64_t keep_resident, bool trim)
+{
+    for (int steps = 0; steps < 40; steps += 3) {
+        gcp_pool *pool = new_pool(kind, 50, keep_resident);
+        gcp_store *store;
+        ck_assert_ok(gcp_store_new(pool, &store));
+        static gcp_ref keep[64];
+        fin_count = 0;
+        gcp_collection *gc = store_mid_collection(store, 3000, steps, keep);
+        ck_assert_ok(gcp_store_free(store));
+        ck_assert_int_eq(fin_count, 3000);          /* every finalizer, once */
+        if (trim)
+            ck_assert_ok(gcp_pool_trim(pool));
+        gcp_store *next;
+        ck_assert_ok(gcp_store_new(pool, &next));
+        gcp_heap *heap = gcp_store_heap(next);
+        assert_heap_zero(heap);
+        gcp_progress p = GCP_CONTINUE;
+        ck_assert_status(gcp_collection_step(gc, &p), GCP_ESTATE);
+        ck_assert_status(gcp_collection_run(gc), GCP_ESTATE);
+        ck_assert_int_eq(p, GCP_CONTINUE);          /* untouched on error */
+        assert_heap_zero(heap);
+        /* The new holder's own collections are unaffected. */
+        gcp_ref r;
+        ck_assert_ok(gcp_heap_alloc_struct(heap, S, &r));
+        ck_assert_ok(gcp_store_gc(next));
+        ck_assert_uint_eq(gcp_heap_collections(heap), 1);
+        ck_assert_ok(gcp_store_free(next));
+        if (trim)
+            ck_assert_ok(gcp_pool_trim(pool));
+        ck_assert_ok(gcp_pool_free(pool));
+        ck_assert_int_eq(fin_count, 3000);
+    }
+}
+
+START_TEST(marksweep_freed_mid_collection_warm) { freed_mid_collection(GCP_COLLECTOR_MARKSWEEP, 256 * KIB, false); }
+END_TEST
+START_TEST(marksweep_freed_mid_collection_trimmed) { freed_mid_collection(GCP_COLLECTOR_MARKSWEEP, 256 * KIB, true); }
+END_TEST
+START_TEST(marksweep_freed_mid_collection_given_back) { freed_mid_collection(GCP_COLLECTOR_MARKSWEEP, 4 * KIB, false); }
+END_TEST
+START_TEST(drc_freed_mid_collection_trimmed) { freed_mid_collection(GCP_COLLECTOR_DRC, 256 * KIB, true); }
+END_TEST
+START_TEST(drc_freed_mid_collection_given_back) { freed_mid_collection(GCP_COLLECTOR_DRC, 4 * KIB, false); }
+END_TEST
+
+/* Adding, setting or clearing roots mid-collection ends it: the collector
+ * walks the list by index across steps. */
+static void roots_changed(gcp_collector kind, int how)
+{
+    gcp_pool *pool = new_pool(kind, 1, 256 * KIB);
+    gcp_store *store;
+    ck_assert_ok(gcp_store_new(pool, &store));
+    static gcp_ref keep[64];
+    fin_count = 0;
+    gcp_collection *gc = store_mid_collection(store, 30, 2, keep);
+    gcp_roots *roots = gcp_store_roots(store);
+    gcp_ref extra = GCP_REF_NULL;
+    switch (how) {
+    case 0:
+        gcp_roots_clear(roots);
+        break;
+    case 1:
+        ck_assert_ok(gcp_roots_add(roots, &extra));
+        break;
+    default:
+        ck_assert_ok(gcp_roots_set(roots, 0, GCP_REF_NULL));
+        break;
+    }
+    gcp_progress p;
+    ck_assert_status(gcp_collection_step(gc, &p), GCP_ESTATE);
+    ck_assert_status(gcp_collection_step(gc, &p), GCP_ESTATE);
+    gcp_heap *heap = gcp_store_heap(store);
+    ck_assert(!gcp_heap_is_poisoned(heap));
+    /* The heap is usable again, and a new collection over the changed list
+     * runs to the end. */
+    gcp_ref r;
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &r));
+    ck_assert_ok(gcp_store_gc(store));
+    ck_assert_ok(gcp_collection_step(gc, &p));
+    ck_assert_int_eq(p, GCP_COMPLETE);
+    ck_assert_ok(gcp_store_free(store));
+    ck_assert_ok(gcp_pool_free(pool));
+    ck_assert_int_eq(fin_count, 30);
+}
+
+START_TEST(marksweep_roots_changed)
+{
+    for (int how = 0; how < 3; how++)
+        roots_changed(GCP_COLLECTOR_MARKSWEEP, how);
+}
+END_TEST
+START_TEST(drc_roots_changed)
+{
+    for (int how = 0; how < 3; how++)
+        roots_changed(GCP_COLLECTOR_DRC, how);
+}
+END_TEST
+
+/* A failed collection keeps answering its failure; a completed one
+ * GCP_COMPLETE. */
+START_TEST(finished_collections_stay_finished)
+{
+    gcp_pool *pool = new_pool(GCP_COLLECTOR_MARKSWEEP, 5, 256 * KIB);
+    gcp_store *store;
+    ck_assert_ok(gcp_store_new(pool, &store));
+    gcp_heap *heap = gcp_store_heap(store);
+    gcp_ref a;
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &a));
+    gcp_collection *gc;
+    ck_assert_ok(gcp_heap_gc_start(heap, NULL, gcp_store_hostdata(store), &gc));
+    ck_assert_ok(gcp_collection_run(gc));
+    gcp_progress p = GCP_CONTINUE;
+    ck_assert_ok(gcp_collection_step(gc, &p));
+    ck_assert_int_eq(p, GCP_COMPLETE);
+    /* A forged object size under a root: corruption, then poison. */
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &a));
+    ck_assert_ok(gcp_roots_add(gcp_store_roots(store), &a));
+    ck_assert_ok(gcp_heap_gc_start(heap, gcp_store_roots(store), gcp_store_hostdata(store), &gc));
+    uint32_t bad = 0xfff0;
+    memcpy(gcp_heap_base(heap) + a + 8, &bad, 4);
+    gcp_status st = GCP_OK;
+    for (int i = 0; i < 100 && st == GCP_OK; i++)
+        st = gcp_collection_step(gc, &p);
+    ck_assert_status(st, GCP_ECORRUPT);
+    ck_assert_status(gcp_collection_step(gc, &p), GCP_EPOISONED);
+    ck_assert(gcp_heap_is_poisoned(heap));
+    ck_assert_ok(gcp_store_free(store));
+    ck_assert_ok(gcp_store_new(pool, &store));
+    assert_heap_zero(gcp_store_heap(store));
+    ck_assert_ok(gcp_store_free(store));
+    ck_assert_ok(gcp_pool_free(pool));
+}
+END_TEST
+
+/* An on-demand heap freed mid-collection: the abort runs on the intact
+ * mapping, then the heap goes. */
+START_TEST(ondemand_freed_mid_collection)
+{
+    ck_assert_ok(gcp_types_new(&types));
+    const uint32_t offs[] = {0};
+    ck_assert_ok(gcp_types_add_struct(types, 24, offs, 1, &S));
+    gcp_pool_config c = small_config(1);
+    c.collector = GCP_COLLECTOR_MARKSWEEP;
+    c.gc_step_budget = 20;
+    c.types = types;
+    for (int steps = 0; steps < 30; steps += 5) {
+        gcp_store *store;
+        ck_assert_ok(gcp_store_new_ondemand(&c, &store));
+        static gcp_ref keep[64];
+        fin_count = 0;
+        (void)store_mid_collection(store, 500, steps, keep);
+        ck_assert_ok(gcp_store_free(store));
+        ck_assert_int_eq(fin_count, 500);
+    }
+    gcp_types_release(types);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("gc");
+    TCase *tc = tcase_create("lifecycle");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, marksweep_freed_mid_collection_warm);
+    tcase_add_test(tc, marksweep_freed_mid_collection_trimmed);
+    tcase_add_test(tc, marksweep_freed_mid_collection_given_back);
+    tcase_add_test(tc, drc_freed_mid_collection_trimmed);
+    tcase_add_test(tc, drc_freed_mid_collection_given_back);
+    tcase_add_test(tc, marksweep_roots_changed);
+    tcase_add_test(tc, drc_roots_changed);
+    tcase_add_test(tc, finished_collections_stay_finished);
+    tcase_add_test(tc, ondemand_freed_mid_collection);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
