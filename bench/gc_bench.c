@@ -20,6 +20,7 @@
 #include "gcpool.h"
 #include "lib/freelist.h"
 #include "lib/heap.h"
+#include "lib/inspect.h"
 #include "lib/reclaim.h"
 
 #ifdef HAVE_BDWGC

@@ -48,8 +48,10 @@ static gcp_status alloc_obj(gcp_heap *heap, gcp_kind kind, uint32_t type_index,
         return GCP_ETOOLARGE;
     gcp_ref r = 0;
     gcp_status st = heap->ops->alloc(heap, (uint32_t)size, &r);
+    /* The one place the rule is decided: once the host has collected,
+     * no room means no room (the retry loop stops). */
     if (st == GCP_NEED_GC && heap->collected_since_alloc)
-        st = GCP_ELIMIT;   /* the host already collected: do not loop */
+        st = GCP_ELIMIT;
     if (st != GCP_OK)
         return st;
     /* A collector bug or a hostile free list must not send the header

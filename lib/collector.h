@@ -41,12 +41,20 @@ struct gcp_collection {
     gcp_status end;
     uint64_t roots_version;    /* of `roots` when it started */
     uint64_t bytes_reclaimed;  /* collector adds what it freed */
-    void *state;               /* collector's per-collection state */
 };
+
+/* What a collector shows tests and benchmarks about itself (see
+ * lib/inspect.h); fields that do not apply stay zero. */
+typedef struct gcp_gc_view {
+    struct gcp_freelist *freelist;  /* its free lists, if built on them */
+    uint64_t last_step_units;       /* work units of the latest gc_step */
+    size_t exposed;                 /* DRC: refs in the exposed set */
+    size_t zct;                     /* DRC: zero-count table entries */
+    int trace_pending;              /* DRC: 0 none, 1 after a failed allocation, 2 requested */
+} gcp_gc_view;
 
 typedef struct gcp_collector_ops {
     const char *name;
-    gcp_collector kind;
 
     /* Value written into the collector word (header bytes 12..15) of every
      * new object (DRC: an initial count of 1 for the caller's reference). */
@@ -71,14 +79,12 @@ typedef struct gcp_collector_ops {
      * Returns:
      *   GCP_OK;
      *   GCP_ETOOLARGE  the object can never fit (bigger than the max heap);
-     *   GCP_NEED_GC    no room and the heap cannot grow, but a collection
-     *                  might help.  Must NOT be returned while
-     *                  heap->collected_since_alloc is true (a collection has
-     *                  completed since the last successful allocation):
-     *                  return GCP_ELIMIT then.  (The core enforces this as a
-     *                  safety net by turning such a NEED_GC into ELIMIT, so a
-     *                  host loop "alloc; NEED_GC -> collect; retry" makes at
-     *                  most one collection per allocation.)
+     *   GCP_NEED_GC    no room and the heap cannot grow.  The core alone
+     *                  decides what the host hears: GCP_ELIMIT when a
+     *                  collection has completed since the last successful
+     *                  allocation (so "alloc; NEED_GC -> collect; retry"
+     *                  makes at most one collection per allocation),
+     *                  GCP_NEED_GC otherwise;
      *   GCP_ELIMIT     no room, cannot grow, and collecting cannot help;
      *   GCP_ESYS       the owner could not grow the memory;
      *   GCP_ECORRUPT   (via gcp__heap_corrupt) the collector's in-heap
@@ -121,6 +127,13 @@ typedef struct gcp_collector_ops {
     /* Bytes of the heap handed out since the last reset: every offset ever
      * returned by alloc, plus its size, is below this. */
     size_t (*high_water)(const gcp_heap *heap);
+
+    /* Fills *out (zeroed by the caller) for tests and benchmarks; NULL
+     * shows nothing. */
+    void (*inspect)(const gcp_heap *heap, gcp_gc_view *out);
+    /* Makes the next collection a full one (DRC: ends it with a backup
+     * trace whatever the zero counts free); NULL when every one is. */
+    void (*request_full)(gcp_heap *heap);
 } gcp_collector_ops;
 
 /* The collectors built in. */
@@ -133,5 +146,8 @@ const gcp_collector_ops *gcp__collector_ops(gcp_collector kind);
 
 /* First offset any collector hands out: offset 0 is never an object. */
 #define GCP_HEAP_START 16u
+/* Largest offset + size an allocation may reach: refs are 32 bits (the
+ * largest multiple of the object alignment below 2^32). */
+#define GCP_HEAP_LIMIT ((uint64_t)(UINT32_MAX & ~(uint32_t)7u))
 
 #endif

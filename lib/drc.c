@@ -54,6 +54,7 @@
 
 #include "lib/alloc.h"
 #include "lib/collector.h"
+#include "lib/drc.h"
 #include "lib/heap.h"
 #include "lib/hostdata.h"
 #include "lib/object.h"
@@ -82,18 +83,12 @@ typedef struct drc_heap {
     bool trace_if_little;      /* this collection: trace if they free little */
 } drc_heap;
 
-/* Most objects that fit below the frontier: bounds every host-side table. */
-static size_t max_objects(const drc_heap *d)
-{
-    return (size_t)(d->base.fl.frontier / GCP_OBJ_HEADER_BYTES) + 1;
-}
-
 /* Appends r to a table bounded by the objects below the frontier: the
  * limit follows the frontier as the heap grows. */
 static gcp_status table_push(drc_heap *d, gcp_vec *v, gcp_ref r)
 {
     void *slot;
-    gcp__vec_set_limit(v, max_objects(d));
+    gcp__vec_set_limit(v, gcp__flc_max_objects(&d->base));
     gcp_status st = gcp__vec_push(v, &slot);
     if (st == GCP_OK)
         *(gcp_ref *)slot = r;
@@ -243,18 +238,6 @@ static bool drc_need_gc(const gcp_heap *heap, size_t n)
 
 /* ---------------------------------------------------------------- collection */
 
-/* Validates an object the collection reached (below the frontier too:
- * nothing above it was ever handed out). */
-static gcp_status reach(gcp_heap *heap, const drc_heap *d, gcp_ref r, gcp_obj *o, bool blocks)
-{
-    gcp_status st = blocks ? gcp__obj_check_block(heap, r, o) : gcp__obj_check(heap, r, o);
-    if (st != GCP_OK)
-        return st == GCP_EINVAL ? gcp__heap_corrupt(heap) : st;
-    if ((uint64_t)r + o->size > d->base.fl.frontier)
-        return gcp__heap_corrupt(heap);
-    return GCP_OK;
-}
-
 /* A zero-count, unprotected object: to be freed. */
 static gcp_status doom(gcp_heap *heap, drc_heap *d, gcp_obj *o)
 {
@@ -272,7 +255,7 @@ static gcp_status free_one(gcp_collection *gc, drc_heap *d, uint64_t *units)
 {
     gcp_heap *heap = gc->heap;
     gcp_obj o;
-    gcp_status st = reach(heap, d, *(const gcp_ref *)gcp__vec_pop(&d->work), &o, false);
+    gcp_status st = gcp__trace_reach(&d->base, *(const gcp_ref *)gcp__vec_pop(&d->work), &o, false);
     if (st != GCP_OK)
         return st;
     uint32_t n = gcp__obj_nrefs(&o);
@@ -282,7 +265,7 @@ static gcp_status free_one(gcp_collection *gc, drc_heap *d, uint64_t *units)
             continue;
         gcp_obj c;
         bool zero;
-        st = reach(heap, d, r, &c, false);
+        st = gcp__trace_reach(&d->base, r, &c, false);
         if (st == GCP_OK)
             st = count_dec(heap, c.p, &zero);
         if (st == GCP_OK && zero) {
@@ -294,10 +277,9 @@ static gcp_status free_one(gcp_collection *gc, drc_heap *d, uint64_t *units)
         if (st != GCP_OK)
             return st;
     }
-    if (o.kind == GCP_KIND_EXTERNREF &&
-        gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o), o.ref) != GCP_OK)
-        return gcp__heap_corrupt(heap);
-    gc->bytes_reclaimed += o.size;
+    st = gcp__flc_finalize(gc, &o);
+    if (st != GCP_OK)
+        return st;
     gcp__fl_free(&d->base.fl, o.ref, o.size);
     *units += 1u + n;
     return GCP_OK;
@@ -357,7 +339,7 @@ static gcp_status zct_step(gcp_heap *heap, drc_heap *d, bool *done)
         return GCP_OK;
     }
     gcp_obj o;
-    gcp_status st = reach(heap, d, table_at(&d->zct, d->i++), &o, true);
+    gcp_status st = gcp__trace_reach(&d->base, table_at(&d->zct, d->i++), &o, true);
     if (st != GCP_OK || o.kind == GCP_KIND_FREE)
         return st;   /* FREE: a duplicate entry already freed */
     return examine(heap, d, &o);
@@ -370,7 +352,7 @@ static gcp_status scan_step(gcp_heap *heap, drc_heap *d, bool *done)
         return GCP_OK;
     }
     gcp_obj o;
-    gcp_status st = reach(heap, d, (gcp_ref)d->scan_at, &o, true);
+    gcp_status st = gcp__trace_reach(&d->base, (gcp_ref)d->scan_at, &o, true);
     if (st != GCP_OK)
         return st;
     d->scan_at += o.size;
@@ -482,12 +464,10 @@ static gcp_status trace_sweep_step(gcp_collection *gc, drc_heap *d, uint64_t *un
         *units += gcp__obj_nrefs(&o);
         return recount_children(d, &o, true);
     }
-    if (o.kind == GCP_KIND_EXTERNREF &&
-        gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o), o.ref) != GCP_OK)
-        return gcp__heap_corrupt(gc->heap);
-    gc->bytes_reclaimed += o.size;
-    gcp__fl_free(&d->base.fl, o.ref, o.size);
-    return GCP_OK;
+    st = gcp__flc_finalize(gc, &o);
+    if (st == GCP_OK)
+        gcp__fl_free(&d->base.fl, o.ref, o.size);
+    return st;
 }
 
 static gcp_status drc_gc_start(gcp_collection *gc)
@@ -500,7 +480,6 @@ static gcp_status drc_gc_start(gcp_collection *gc)
     d->trace_now = d->trace_forced;
     d->trace_if_little = d->trace_wanted;
     d->trace_wanted = d->trace_forced = false;
-    gc->state = d;
     return GCP_OK;
 }
 
@@ -652,33 +631,19 @@ static void drc_reset(gcp_heap *heap)
     d->base.last_step_units = 0;
 }
 
-size_t gcp__drc_exposed_count(const gcp_heap *heap)
+static void drc_inspect(const gcp_heap *heap, gcp_gc_view *out)
 {
-    return heap->ops == &gcp__drc_collector ? ((const drc_heap *)heap->cdata)->set_n : 0;
-}
-
-void gcp__drc_request_trace(gcp_heap *heap)
-{
-    if (heap->ops == &gcp__drc_collector)
-        ((drc_heap *)heap->cdata)->trace_forced = true;
-}
-
-int gcp__drc_trace_pending(const gcp_heap *heap)
-{
-    if (heap->ops != &gcp__drc_collector)
-        return 0;
     const drc_heap *d = heap->cdata;
-    return d->trace_forced ? 2 : d->trace_wanted ? 1 : 0;
+    gcp__flc_inspect(heap, out);
+    out->exposed = d->set_n;
+    out->zct = d->zct.n;
+    out->trace_pending = d->trace_forced ? 2 : d->trace_wanted ? 1 : 0;
 }
 
-size_t gcp__drc_zct_count(const gcp_heap *heap)
-{
-    return heap->ops == &gcp__drc_collector ? ((const drc_heap *)heap->cdata)->zct.n : 0;
-}
+static void drc_request_full(gcp_heap *heap) { ((drc_heap *)heap->cdata)->trace_forced = true; }
 
 const gcp_collector_ops gcp__drc_collector = {
     .name = "drc",
-    .kind = GCP_COLLECTOR_DRC,
     .new_object_word = 1,
     .create = drc_create,
     .destroy = drc_destroy,
@@ -693,4 +658,6 @@ const gcp_collector_ops gcp__drc_collector = {
     .gc_abort = drc_gc_abort,
     .data = NULL,
     .high_water = gcp__flc_high_water,
+    .inspect = drc_inspect,
+    .request_full = drc_request_full,
 };

@@ -5,9 +5,6 @@
 
 #include "lib/object.h"
 
-/* Largest offset + size an allocation may reach: refs are 32 bits. */
-#define LIMIT_CAP ((uint64_t)(UINT32_MAX & ~(uint32_t)(GCP_OBJ_ALIGN - 1)))
-
 /* Result of a list search that found nothing (not a gcp_status value). */
 #define NOT_FOUND 2
 
@@ -33,7 +30,7 @@ static void class_range(const gcp_freelist *fl, uint32_t c, uint64_t *lo, uint64
 {
     if (fl->first_fit) {
         *lo = GCP_OBJ_HEADER_BYTES;
-        *hi = LIMIT_CAP;
+        *hi = GCP_HEAP_LIMIT;
         return;
     }
     if (c < GCP_FL_EXACT_CLASSES) {
@@ -47,7 +44,7 @@ static void class_range(const gcp_freelist *fl, uint32_t c, uint64_t *lo, uint64
 
 static uint64_t usable_end(const gcp_heap *heap)
 {
-    return heap->mem.bound < LIMIT_CAP ? heap->mem.bound : LIMIT_CAP;
+    return heap->mem.bound < GCP_HEAP_LIMIT ? heap->mem.bound : GCP_HEAP_LIMIT;
 }
 
 static void set_nonempty(gcp_freelist *fl, uint32_t c, bool on)
@@ -195,7 +192,7 @@ static int from_lists(gcp_freelist *fl, uint32_t size, gcp_ref *out)
 gcp_status gcp__fl_alloc_slow(gcp_freelist *fl, uint32_t size, gcp_ref *out)
 {
     gcp_heap *heap = fl->heap;
-    uint64_t max = heap->mem.max < LIMIT_CAP ? heap->mem.max : LIMIT_CAP;
+    uint64_t max = heap->mem.max < GCP_HEAP_LIMIT ? heap->mem.max : GCP_HEAP_LIMIT;
     if ((uint64_t)size > max - GCP_HEAP_START)
         return GCP_ETOOLARGE;
     for (int attempt = 0;; attempt++) {
@@ -215,10 +212,10 @@ gcp_status gcp__fl_alloc_slow(gcp_freelist *fl, uint32_t size, gcp_ref *out)
             continue;
         }
         if (end > max)
-            return heap->collected_since_alloc ? GCP_ELIMIT : GCP_NEED_GC;
+            return GCP_NEED_GC;
         gcp_status st = gcp__heap_grow(heap, (size_t)end);
         if (st == GCP_ELIMIT)
-            return heap->collected_since_alloc ? GCP_ELIMIT : GCP_NEED_GC;
+            return GCP_NEED_GC;
         if (st != GCP_OK)
             return st;
         if (end > usable_end(heap))

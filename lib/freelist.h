@@ -67,8 +67,8 @@ void gcp__fl_reset(gcp_freelist *fl);
 
 /* Allocates size bytes (a multiple of 8, >= 16) and writes the offset.
  * Statuses as the collector alloc hook (lib/collector.h): GCP_OK,
- * GCP_ETOOLARGE, GCP_NEED_GC / GCP_ELIMIT (no room, cannot grow; ELIMIT when
- * heap->collected_since_alloc), GCP_ESYS, GCP_ECORRUPT (heap poisoned).
+ * GCP_ETOOLARGE, GCP_NEED_GC (no room, cannot grow), GCP_ESYS, GCP_ECORRUPT
+ * (heap poisoned).
  * Runs gcp__fl_coalesce once before giving up when blocks were freed since
  * the last rebuild. */
 gcp_status gcp__fl_alloc_slow(gcp_freelist *fl, uint32_t size, gcp_ref *out);

@@ -108,7 +108,6 @@ gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *tab
     gc->roots = roots;
     gc->table = table;
     gc->bytes_reclaimed = 0;
-    gc->state = NULL;
     gc->roots_version = gcp__roots_version(roots);
     gc->end = GCP_OK;
     gc->active = true;
@@ -149,7 +148,6 @@ gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out)
         return fail(heap, st);
     if (p == GCP_COMPLETE) {
         gc->active = false;
-        gc->state = NULL;
         heap->collections++;
         heap->collected_since_alloc = true;
     }

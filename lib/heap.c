@@ -57,7 +57,6 @@ void gcp__heap_end_gc(gcp_heap *heap, gcp_status why)
         gc->end = why;
     }
     gc->active = false;
-    gc->state = NULL;
     gc->roots = NULL;
     gc->table = NULL;
 }
@@ -74,7 +73,6 @@ void gcp__heap_reset(gcp_heap *heap)
         gc->active = false;
         gc->end = GCP_ESTATE;
     }
-    gc->state = NULL;
     gc->roots = NULL;
     gc->table = NULL;
     heap->gc.bytes_reclaimed = 0;

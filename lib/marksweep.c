@@ -122,10 +122,9 @@ static gcp_status sweep_some(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
         } else if (gcp__trace_marked(&m->base, at)) {
             gcp__fl_rebuild_live(fl);
         } else {
-            if (o.kind == GCP_KIND_EXTERNREF &&
-                gcp__hostdata_reclaim(gc->table, gcp__externref_id(&o), o.ref) != GCP_OK)
-                return gcp__heap_corrupt(heap);
-            gc->bytes_reclaimed += o.size;
+            gcp_status st = gcp__flc_finalize(gc, &o);
+            if (st != GCP_OK)
+                return st;
             gcp__fl_rebuild_free(fl, at, o.size);
         }
         m->sweep_at += o.size;
@@ -149,7 +148,6 @@ static gcp_status ms_gc_start(gcp_collection *gc)
     m->root_i = 0;
     m->phase = ROOTS;
     m->base.last_step_units = 0;
-    gc->state = m;
     return GCP_OK;
 }
 
@@ -195,7 +193,6 @@ static void ms_gc_abort(gcp_collection *gc)
 
 const gcp_collector_ops gcp__marksweep_collector = {
     .name = "marksweep",
-    .kind = GCP_COLLECTOR_MARKSWEEP,
     .new_object_word = 0,
     .create = ms_create,
     .destroy = ms_destroy,
@@ -210,4 +207,6 @@ const gcp_collector_ops gcp__marksweep_collector = {
     .gc_abort = ms_gc_abort,
     .data = NULL,
     .high_water = gcp__flc_high_water,
+    .inspect = gcp__flc_inspect,
+    .request_full = NULL,
 };

@@ -8,12 +8,9 @@
 #include "lib/heap.h"
 #include "lib/object.h"
 
-/* Largest offset a ref can take, aligned down. */
-#define LIMIT_CAP (UINT32_MAX & ~(uint32_t)(GCP_OBJ_ALIGN - 1))
-
 static uint32_t limit_of(const gcp_heap *heap)
 {
-    return heap->mem.bound > LIMIT_CAP ? LIMIT_CAP : (uint32_t)heap->mem.bound;
+    return heap->mem.bound > GCP_HEAP_LIMIT ? (uint32_t)GCP_HEAP_LIMIT : (uint32_t)heap->mem.bound;
 }
 
 static gcp_status null_create(gcp_heap *heap)
@@ -47,21 +44,21 @@ static gcp_status null_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out)
      * on it: it must stay aligned, past the start and inside the bound. */
     if ((next & (GCP_OBJ_ALIGN - 1)) != 0 || next < GCP_HEAP_START || next > heap->mem.bound)
         return gcp__heap_corrupt(heap);
-    uint64_t max = heap->mem.max < LIMIT_CAP ? heap->mem.max : LIMIT_CAP;
+    uint64_t max = heap->mem.max < GCP_HEAP_LIMIT ? heap->mem.max : GCP_HEAP_LIMIT;
     if ((uint64_t)size > max - GCP_HEAP_START)
         return GCP_ETOOLARGE;
     uint64_t end = next + size;
     if (end > max)
-        return heap->collected_since_alloc ? GCP_ELIMIT : GCP_NEED_GC;
+        return GCP_NEED_GC;
     if (end > heap->mem.bound) {
         gcp_status st = gcp__heap_grow(heap, (size_t)end);
         if (st == GCP_ELIMIT)
-            return heap->collected_since_alloc ? GCP_ELIMIT : GCP_NEED_GC;
+            return GCP_NEED_GC;
         if (st != GCP_OK)
             return st;
         b->limit = limit_of(heap);
         if (end > heap->mem.bound)   /* the owner gave less than asked */
-            return heap->collected_since_alloc ? GCP_ELIMIT : GCP_NEED_GC;
+            return GCP_NEED_GC;
     }
     b->next = (uint32_t)end;
     *out = (gcp_ref)next;
@@ -92,7 +89,6 @@ static size_t null_high_water(const gcp_heap *heap)
 
 const gcp_collector_ops gcp__null_collector = {
     .name = "null",
-    .kind = GCP_COLLECTOR_NULL,
     .new_object_word = 0,
     .create = null_create,
     .destroy = null_destroy,

@@ -5,12 +5,8 @@
 
 #include "lib/alloc.h"
 #include "lib/collector.h"
+#include "lib/hostdata.h"
 #include "lib/object.h"
-
-static bool uses_freelists(const gcp_heap *heap)
-{
-    return heap->ops == &gcp__drc_collector || heap->ops == &gcp__marksweep_collector;
-}
 
 gcp_status gcp__flc_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out)
 {
@@ -24,28 +20,23 @@ size_t gcp__flc_high_water(const gcp_heap *heap)
     return (size_t)c->fl.high_water;
 }
 
-gcp_freelist *gcp__heap_freelist(gcp_heap *heap)
+void gcp__flc_inspect(const gcp_heap *heap, gcp_gc_view *out)
 {
-    if (!uses_freelists(heap))
-        return NULL;
     gcp_flc *c = heap->cdata;
-    return &c->fl;
+    out->freelist = &c->fl;
+    out->last_step_units = c->last_step_units;
 }
 
-uint64_t gcp__gc_last_step_units(const gcp_heap *heap)
+gcp_status gcp__flc_finalize(gcp_collection *gc, const gcp_obj *o)
 {
-    if (!uses_freelists(heap))
-        return 0;
-    const gcp_flc *c = heap->cdata;
-    return c->last_step_units;
+    if (o->kind == GCP_KIND_EXTERNREF &&
+        gcp__hostdata_reclaim(gc->table, gcp__externref_id(o), o->ref) != GCP_OK)
+        return gcp__heap_corrupt(gc->heap);
+    gc->bytes_reclaimed += o->size;
+    return GCP_OK;
 }
 
 /* ---------------------------------------------------------------- tracing */
-
-static size_t trace_most(const gcp_flc *c)
-{
-    return (size_t)(c->fl.frontier / GCP_OBJ_HEADER_BYTES) + 1;
-}
 
 void gcp__trace_init(gcp_flc *c)
 {
@@ -66,7 +57,7 @@ gcp_status gcp__trace_begin(gcp_flc *c)
     }
     memset(t->marks, 0, words * sizeof *t->marks);
     gcp__vec_truncate(&t->stack, 0);
-    gcp__vec_set_limit(&t->stack, trace_most(c));
+    gcp__vec_set_limit(&t->stack, gcp__flc_max_objects(c));
     return GCP_OK;
 }
 

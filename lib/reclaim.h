@@ -1,5 +1,5 @@
-/* What the reclaiming collectors (lib/drc.c, lib/marksweep.c) share, and
- * the internal views tests and benchmarks use to look inside them. */
+/* What the reclaiming collectors (lib/drc.c, lib/marksweep.c) share: free
+ * lists, the tracer, and reclaiming an object. */
 #ifndef GCP_LIB_RECLAIM_H
 #define GCP_LIB_RECLAIM_H
 
@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lib/freelist.h"
+#include "lib/collector.h"
 #include "lib/heap.h"
 #include "lib/object.h"
 #include "lib/vec.h"
@@ -70,43 +71,28 @@ static inline void gcp__trace_drop(gcp_flc *c) { gcp__vec_truncate(&c->tracer.st
  * (overlapping) objects: GCP_ECORRUPT + poison. */
 gcp_status gcp__trace_drain(gcp_flc *c, uint64_t budget, uint64_t *units);
 
-/* Shared hooks: allocation from the free lists, and their high water. */
+/* Shared hooks: allocation from the free lists, their high water, and the
+ * free-list part of the inspection view. */
 gcp_status gcp__flc_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out);
 size_t gcp__flc_high_water(const gcp_heap *heap);
+void gcp__flc_inspect(const gcp_heap *heap, gcp_gc_view *out);
+
+/* Most objects that fit below the frontier: the limit of every host table
+ * that holds each object at most once. */
+static inline size_t gcp__flc_max_objects(const gcp_flc *c)
+{
+    return (size_t)(c->fl.frontier / GCP_OBJ_HEADER_BYTES) + 1;
+}
+
+/* The common part of reclaiming a dead object o: an externref's host data
+ * is finalized (an id not bound to o is corruption) and its bytes counted
+ * in gc->bytes_reclaimed.  The caller gives the block back. */
+gcp_status gcp__flc_finalize(gcp_collection *gc, const gcp_obj *o);
 
 /* The step budget as a count of units (a zero budget still makes progress). */
 static inline uint64_t gcp__flc_budget(const gcp_heap *heap)
 {
     return heap->step_budget ? heap->step_budget : 1u;
 }
-
-/* The heap's free lists, or NULL for a collector without them (null). */
-gcp_freelist *gcp__heap_freelist(gcp_heap *heap);
-/* Units of work the latest collection step did (0 for the null collector).
- * Units: mark-sweep counts one per root read, one per object taken from the
- * grey stack, one per reference slot scanned and one per block swept; DRC
- * one per root, one per zero-count-table entry or heap block examined, and
- * one per object freed plus one per reference slot it held; its backup
- * trace one per block walked and one per reference slot, three walks. */
-uint64_t gcp__gc_last_step_units(const gcp_heap *heap);
-
-/* DRC.  need_gc_before_entering_wasm(n) is true when the exposed set would
- * hold more than this many refs. */
-#define GCP_DRC_EXPOSED_CAP 1024u
-/* Header flag (bits 8..15 of word 0) of an object queued in the DRC
- * zero-count table. */
-#define GCP_DRC_FLAG_ZCT 0x01u
-/* Refs in the exposed set, and entries in the zero-count table. */
-size_t gcp__drc_exposed_count(const gcp_heap *heap);
-size_t gcp__drc_zct_count(const gcp_heap *heap);
-/* After an allocation got GCP_NEED_GC, the next DRC collection ends with a
- * backup trace if its zero-count pass freed less than 1/this of the heap
- * below the frontier. */
-#define GCP_DRC_TRACE_FRACTION 4u
-/* Makes the next DRC collection end with a backup trace whatever it frees. */
-void gcp__drc_request_trace(gcp_heap *heap);
-/* 0: no trace pending; 1: after an allocation failure (conditional);
- * 2: requested. */
-int gcp__drc_trace_pending(const gcp_heap *heap);
 
 #endif

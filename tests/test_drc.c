@@ -2,6 +2,7 @@
  * set and stack roots, recursive freeing, host-data finalization, cycles,
  * saturation, step budgets and corrupted heaps. */
 #include "gcutil.h"
+#include "lib/inspect.h"
 
 static gc_fixture F;
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "gcutil.h"
+#include "lib/inspect.h"
 
 #define MAXOBJ 40000
 #define NH 48          /* host slots (non-stack roots) */

@@ -2,6 +2,7 @@
  * host-data finalization, free-list rebuilding, step budgets and
  * corrupted heaps. */
 #include "gcutil.h"
+#include "lib/inspect.h"
 
 static gc_fixture F;
 static gcp_roots *roots;

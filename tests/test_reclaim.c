@@ -2,6 +2,7 @@
  * bounded vector whatever the step budget, for mark-sweep marking and for
  * DRC's backup trace. */
 #include "gcutil.h"
+#include "lib/inspect.h"
 
 #define LEAVES 300
 
