@@ -1,28 +1,10 @@
-/* Heap objects: creation, reset, the accessors for compiled code, no-GC
- * scopes and the panic handler. */
+/* Heap objects: creation, reset, the accessors for compiled code and
+ * no-GC scopes. */
 #include "lib/heap.h"
 #include "lib/store.h"
 
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "lib/alloc.h"
 #include "lib/types.h"
-
-const gcp_collector_ops *gcp__collector_ops(gcp_collector kind)
-{
-    switch (kind) {
-    case GCP_COLLECTOR_NULL:
-        return &gcp__null_collector;
-    case GCP_COLLECTOR_DRC:
-        return &gcp__drc_collector;
-    case GCP_COLLECTOR_MARKSWEEP:
-        return &gcp__marksweep_collector;
-    default:
-        return NULL;
-    }
-}
 
 gcp_status gcp__heap_create(const gcp_pool_config *cfg, const gcp_mem *mem,
                             bool pooled, gcp_heap **out)
@@ -116,35 +98,6 @@ void *gcp_heap_collector_data(gcp_heap *heap)
     return heap->ops->data ? heap->ops->data(heap) : NULL;
 }
 bool gcp_heap_is_poisoned(const gcp_heap *heap) { return heap && heap->poisoned; }
-
-/* ---------------------------------------------------------------- panics */
-
-static pthread_mutex_t panic_lock = PTHREAD_MUTEX_INITIALIZER;
-static gcp_panic_handler panic_handler;   /* NULL: the default */
-static void *panic_user;
-
-void gcp_set_panic_handler(gcp_panic_handler handler, void *user)
-{
-    pthread_mutex_lock(&panic_lock);
-    panic_handler = handler;
-    panic_user = handler ? user : NULL;
-    pthread_mutex_unlock(&panic_lock);
-}
-
-void gcp__panic(const char *message)
-{
-    pthread_mutex_lock(&panic_lock);
-    gcp_panic_handler h = panic_handler;
-    void *user = panic_user;
-    pthread_mutex_unlock(&panic_lock);
-    if (h) {
-        h(message, user);
-        return;
-    }
-    fprintf(stderr, "gcpool: contract violation: %s\n", message);
-    fflush(stderr);
-    abort();
-}
 
 /* ---------------------------------------------------------------- no-GC scopes */
 
