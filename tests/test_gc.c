@@ -2,27 +2,28 @@
  * before the memory is zeroed, given back or shrunk; its handle then
  * answers GCP_ESTATE; a roots list changed under it ends it; nothing is
  * written into the heap after the reset. */
-#include "lib/heap.h"
-#include "testutil.h"
+#include "heaputil.h"
 
-static gcp_types *types;
-static uint32_t S;
+/* The lifecycle cases build their own pools: a 24-byte struct LS with one
+ * ref field. */
+static gcp_types *lc_types;
+static uint32_t LS;
 static int fin_count;
 static void count_fin(void *p) { (*(int *)p)++; }
 
 static gcp_pool *new_pool(gcp_collector kind, uint32_t budget, uint64_t keep_resident)
 {
-    ck_assert_ok(gcp_types_new(&types));
+    ck_assert_ok(gcp_types_new(&lc_types));
     const uint32_t offs[] = {0};
-    ck_assert_ok(gcp_types_add_struct(types, 24, offs, 1, &S));
+    ck_assert_ok(gcp_types_add_struct(lc_types, 24, offs, 1, &LS));
     gcp_pool_config c = small_config(1);
     c.collector = kind;
     c.gc_step_budget = budget;
     c.keep_resident_bytes = keep_resident;
-    c.types = types;
+    c.types = lc_types;
     gcp_pool *pool;
     ck_assert_ok(gcp_pool_new(&c, &pool));
-    gcp_types_release(types);
+    gcp_types_release(lc_types);
     return pool;
 }
 
@@ -34,7 +35,7 @@ static gcp_collection *store_mid_collection(gcp_store *store, uint32_t n, int st
     gcp_heap *heap = gcp_store_heap(store);
     for (uint32_t i = 0; i < n; i++) {
         gcp_ref r, e;
-        ck_assert_ok(gcp_heap_alloc_struct(heap, S, &r));
+        ck_assert_ok(gcp_heap_alloc_struct(heap, LS, &r));
         ck_assert_ok(gcp_store_alloc_externref(store, &fin_count, count_fin, &e));
         ck_assert_ok(gcp_struct_set_ref(heap, gcp_store_hostdata(store), r, 0, e));
         if (i % 3 == 0 && i / 3 < 64) {
@@ -84,7 +85,7 @@ static void freed_mid_collection(gcp_collector kind, uint64_t keep_resident, boo
         assert_heap_zero(heap);
         /* The new holder's own collections are unaffected. */
         gcp_ref r;
-        ck_assert_ok(gcp_heap_alloc_struct(heap, S, &r));
+        ck_assert_ok(gcp_heap_alloc_struct(heap, LS, &r));
         ck_assert_ok(gcp_store_gc(next));
         ck_assert_uint_eq(gcp_heap_collections(heap), 1);
         ck_assert_ok(gcp_store_free(next));
@@ -137,7 +138,7 @@ static void roots_changed(gcp_collector kind, int how)
     /* The heap is usable again, and a new collection over the changed list
      * runs to the end. */
     gcp_ref r;
-    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &r));
+    ck_assert_ok(gcp_heap_alloc_struct(heap, LS, &r));
     ck_assert_ok(gcp_store_gc(store));
     ck_assert_ok(gcp_collection_step(gc, &p));
     ck_assert_int_eq(p, GCP_COMPLETE);
@@ -168,7 +169,7 @@ START_TEST(finished_collections_stay_finished)
     ck_assert_ok(gcp_store_new(pool, &store));
     gcp_heap *heap = gcp_store_heap(store);
     gcp_ref a;
-    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &a));
+    ck_assert_ok(gcp_heap_alloc_struct(heap, LS, &a));
     gcp_collection *gc;
     ck_assert_ok(gcp_heap_gc_start(heap, NULL, gcp_store_hostdata(store), &gc));
     ck_assert_ok(gcp_collection_run(gc));
@@ -176,7 +177,7 @@ START_TEST(finished_collections_stay_finished)
     ck_assert_ok(gcp_collection_step(gc, &p));
     ck_assert_int_eq(p, GCP_COMPLETE);
     /* A forged object size under a root: corruption, then poison. */
-    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &a));
+    ck_assert_ok(gcp_heap_alloc_struct(heap, LS, &a));
     ck_assert_ok(gcp_roots_add(gcp_store_roots(store), &a));
     ck_assert_ok(gcp_heap_gc_start(heap, gcp_store_roots(store), gcp_store_hostdata(store), &gc));
     uint32_t bad = 0xfff0;
@@ -199,13 +200,13 @@ END_TEST
  * mapping, then the heap goes. */
 START_TEST(ondemand_freed_mid_collection)
 {
-    ck_assert_ok(gcp_types_new(&types));
+    ck_assert_ok(gcp_types_new(&lc_types));
     const uint32_t offs[] = {0};
-    ck_assert_ok(gcp_types_add_struct(types, 24, offs, 1, &S));
+    ck_assert_ok(gcp_types_add_struct(lc_types, 24, offs, 1, &LS));
     gcp_pool_config c = small_config(1);
     c.collector = GCP_COLLECTOR_MARKSWEEP;
     c.gc_step_budget = 20;
-    c.types = types;
+    c.types = lc_types;
     for (int steps = 0; steps < 30; steps += 5) {
         gcp_store *store;
         ck_assert_ok(gcp_store_new_ondemand(&c, &store));
@@ -215,7 +216,140 @@ START_TEST(ondemand_freed_mid_collection)
         ck_assert_ok(gcp_store_free(store));
         ck_assert_int_eq(fin_count, 500);
     }
-    gcp_types_release(types);
+    gcp_types_release(lc_types);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- heap level */
+
+START_TEST(barriers_pass_refs_through)
+{
+    gcp_ref a, b, out = 0;
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &a));
+    ck_assert_ok(gcp_heap_alloc_externref(heap, table, new_id(), &b));
+    ck_assert_ok(gcp_heap_clone_ref(heap, a, &out));
+    ck_assert_uint_eq(out, a);
+    ck_assert_ok(gcp_heap_clone_ref(heap, gcp_ref_i31_wrap(1), &out));
+    ck_assert_uint_eq(out, gcp_ref_i31_wrap(1));
+    ck_assert_ok(gcp_heap_clone_ref(heap, GCP_REF_NULL, &out));
+    ck_assert_uint_eq(out, GCP_REF_NULL);
+    gcp_ref slot = a;
+    ck_assert_ok(gcp_heap_write_ref(heap, table, &slot, &b));
+    ck_assert_uint_eq(slot, b);
+    ck_assert_ok(gcp_heap_write_ref(heap, table, &slot, NULL));
+    ck_assert_uint_eq(slot, GCP_REF_NULL);
+    ck_assert_ok(gcp_heap_drop_ref(heap, table, a));
+    ck_assert_ok(gcp_heap_drop_ref(heap, table, GCP_REF_NULL));
+    ck_assert_ok(gcp_heap_expose_ref(heap, a));
+    ck_assert_ok(gcp_heap_expose_ref(heap, gcp_ref_i31_wrap(2)));
+    ck_assert(!gcp_heap_need_gc_before_entering_wasm(heap, 1));
+    ck_assert(!gcp_heap_need_gc_before_entering_wasm(heap, 1000000));
+    ck_assert_status(gcp_heap_write_ref(heap, table, NULL, &a), GCP_EINVAL);
+    ck_assert_status(gcp_heap_clone_ref(heap, a, NULL), GCP_EINVAL);
+}
+END_TEST
+
+START_TEST(barriers_validate_refs)
+{
+    gcp_ref a, out = 0;
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &a));
+    ck_assert_status(gcp_heap_clone_ref(heap, a + 8, &out), GCP_ECORRUPT);
+    ck_assert(gcp_heap_is_poisoned(heap));
+    ck_assert_uint_eq(out, 0);
+    ck_assert_status(gcp_heap_clone_ref(heap, a, &out), GCP_EPOISONED);
+    ck_assert_status(gcp_heap_expose_ref(heap, a), GCP_EPOISONED);
+    ck_assert_status(gcp_heap_drop_ref(heap, table, a), GCP_EPOISONED);
+    recycle();
+    gcp_ref bad = 4096 + 8;   /* past the allocated objects: zero header */
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &a));
+    gcp_ref slot = bad;
+    ck_assert_status(gcp_heap_write_ref(heap, table, &slot, &a), GCP_ECORRUPT);
+    ck_assert_uint_eq(slot, bad);
+    recycle();
+    ck_assert_status(gcp_heap_expose_ref(heap, 0xfffffff0u), GCP_ECORRUPT);
+}
+END_TEST
+
+START_TEST(collection_steps)
+{
+    gcp_roots *roots;
+    ck_assert_ok(gcp_roots_new(&roots));
+    gcp_ref a;
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &a));
+    ck_assert_ok(gcp_roots_add(roots, &a));
+    gcp_collection *gc = NULL;
+    ck_assert_ok(gcp_heap_gc_start(heap, roots, table, &gc));
+    ck_assert_ptr_nonnull(gc);
+    /* The mutator waits while the collection runs. */
+    gcp_ref r;
+    gcp_collection *gc2;
+    ck_assert_status(gcp_heap_alloc_struct(heap, S, &r), GCP_EBUSY);
+    ck_assert_status(gcp_heap_gc_start(heap, roots, table, &gc2), GCP_EBUSY);
+    ck_assert_status(gcp_struct_get_ref(heap, a, 0, &r), GCP_EBUSY);
+    gcp_progress p = GCP_CONTINUE;
+    ck_assert_ok(gcp_collection_step(gc, &p));
+    ck_assert_int_eq(p, GCP_COMPLETE);
+    ck_assert_uint_eq(gcp_heap_collections(heap), 1);
+    ck_assert_ok(gcp_collection_step(gc, &p));   /* stays complete */
+    ck_assert_int_eq(p, GCP_COMPLETE);
+    ck_assert_uint_eq(gcp_heap_collections(heap), 1);
+    /* Null never reclaims: the rooted object and the unrooted ones stay. */
+    gcp_header h;
+    ck_assert_ok(gcp_heap_header(heap, a, &h));
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &r));
+    ck_assert_ok(gcp_collection_run(gc));
+    ck_assert_ok(gcp_heap_gc_start(heap, roots, table, &gc2));
+    ck_assert_ptr_eq(gc2, gc);
+    ck_assert_ok(gcp_collection_run(gc2));
+    ck_assert_uint_eq(gcp_heap_collections(heap), 2);
+    ck_assert_status(gcp_heap_gc_start(heap, roots, NULL, &gc), GCP_EINVAL);
+    ck_assert_status(gcp_heap_gc_start(heap, roots, table, NULL), GCP_EINVAL);
+    ck_assert_status(gcp_collection_step(NULL, &p), GCP_EINVAL);
+    ck_assert_status(gcp_collection_step(gc, NULL), GCP_EINVAL);
+    gcp_roots_free(roots);
+}
+END_TEST
+
+START_TEST(roots_checked_at_gc_start)
+{
+    gcp_roots *roots;
+    ck_assert_ok(gcp_roots_new(&roots));
+    gcp_ref a;
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &a));
+    uint64_t stack = (UINT64_C(1) << 32) | a;
+    gcp_ref plain = a, i31 = gcp_ref_i31_wrap(9), null = GCP_REF_NULL;
+    ck_assert_ok(gcp_roots_add(roots, &plain));
+    ck_assert_ok(gcp_roots_add(roots, &i31));
+    ck_assert_ok(gcp_roots_add(roots, &null));
+    ck_assert_ok(gcp_roots_add_stack(roots, &stack));
+    gcp_collection *gc = NULL;
+    ck_assert_status(gcp_heap_gc_start(heap, roots, table, &gc), GCP_EINVAL);
+    ck_assert_ptr_null(gc);
+    ck_assert(!gcp_heap_is_poisoned(heap));
+    ck_assert_uint_eq(stack, (UINT64_C(1) << 32) | a);   /* not truncated */
+    stack = a;
+    ck_assert_ok(gcp_heap_gc(heap, roots, table));
+    /* A root holding a ref into the middle of an object is corruption. */
+    stack = a + 8;
+    ck_assert_status(gcp_heap_gc(heap, roots, table), GCP_ECORRUPT);
+    gcp_roots_free(roots);
+    expect_poisoned_then_clean();
+}
+END_TEST
+
+START_TEST(reset_during_collection)
+{
+    gcp_collection *gc;
+    ck_assert_ok(gcp_heap_gc_start(heap, NULL, table, &gc));
+    recycle();
+    gcp_ref r;
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &r));
+    /* The collection ended with the release: its handle says so, and does
+     * not touch the new holder's heap. */
+    gcp_progress p;
+    ck_assert_status(gcp_collection_step(gc, &p), GCP_ESTATE);
+    ck_assert_status(gcp_collection_run(gc), GCP_ESTATE);
+    ck_assert_uint_eq(gcp_heap_collections(heap), 0);
 }
 END_TEST
 
@@ -234,5 +368,13 @@ int main(void)
     tcase_add_test(tc, finished_collections_stay_finished);
     tcase_add_test(tc, ondemand_freed_mid_collection);
     suite_add_tcase(s, tc);
+    TCase *th = tcase_create("heap");
+    tcase_add_checked_fixture(th, setup, teardown);
+    tcase_add_test(th, barriers_pass_refs_through);
+    tcase_add_test(th, barriers_validate_refs);
+    tcase_add_test(th, collection_steps);
+    tcase_add_test(th, roots_checked_at_gc_start);
+    tcase_add_test(th, reset_during_collection);
+    suite_add_tcase(s, th);
     return run_suite(s);
 }
