@@ -113,8 +113,9 @@ static inline uint64_t gcp_ref_to_r64(gcp_ref r) { return (uint64_t)r; }
  *   bytes 4..7   type index (struct and array objects; 0 for externrefs)
  *   bytes 8..11  total object size in bytes, header included
  *   bytes 12..15 collector word (reference count for DRC, 0 otherwise)
- * The first 8 bytes are the portable header (gcp_header); bytes 8..15
- * belong to the collectors.  Payloads start at GCP_OBJ_PAYLOAD:
+ * Bytes 0..7 are the portable header, which gcp_heap_header decodes into a
+ * gcp_header (kind, flags, type index); bytes 12..15 belong to the
+ * collectors.  Payloads start at GCP_OBJ_PAYLOAD:
  *   externref: u32 host-data id
  *   struct:    the fields, at the offsets its type gives
  *   array:     u32 length at GCP_ARRAY_LENGTH, elements from GCP_ARRAY_ELEMS

@@ -212,7 +212,6 @@ static gcp_status ref_field(const gcp_obj *o, uint32_t offset)
     return (i < t->n_refs && t->ref_offsets[i] == offset) ? GCP_OK : GCP_ETYPE;
 }
 
-/* Checks that [offset, offset + len) lies in the payload and holds no ref. */
 /* memcpy with the common field widths as constants, so that they compile
  * to single moves instead of a library call. */
 static inline void copy_scalar(void *dst, const void *src, size_t len)
@@ -226,6 +225,7 @@ static inline void copy_scalar(void *dst, const void *src, size_t len)
     }
 }
 
+/* Checks that [offset, offset + len) lies in the payload and holds no ref. */
 static gcp_status scalar_range(const gcp_obj *o, uint32_t offset, size_t len)
 {
     const gcp_type *t = o->type;
