@@ -42,6 +42,8 @@ START_TEST(allocators_keep_their_contracts)
 }
 END_TEST
 
+static const char *self_path;   /* argv[0]: /proc/self/exe is valgrind's own under memcheck */
+
 /* Runs this program again with `arg` (and the environment value for
  * GCPOOL_METADATA, or none) and returns what it printed. */
 static void probe(const char *arg, const char *env, char *out, size_t len)
@@ -57,7 +59,7 @@ static void probe(const char *arg, const char *env, char *out, size_t len)
             setenv("GCPOOL_METADATA", env, 1);
         else
             unsetenv("GCPOOL_METADATA");
-        execl("/proc/self/exe", "test_alloc", arg, (char *)NULL);
+        execl(self_path, self_path, arg, (char *)NULL);
         _exit(127);
     }
     close(fd[1]);
@@ -114,6 +116,7 @@ static int overflow_a_table(void)
 
 int main(int argc, char **argv)
 {
+    self_path = argv[0];
     if (argc == 2 && strcmp(argv[1], "--which") == 0) {
         printf("%s\n", gcp__alloc_uses_libc() ? "libc" : "jemalloc");
         return 0;
