@@ -158,20 +158,56 @@ static atomic_bool stack_key_ok;
 
 static size_t altstack_total(void) { return gcp__vm_page_size() + GCP_TRAP_MIN_ALTSTACK; }
 
+/* Signal stacks of exited threads that the kernel refused to unmap (or
+ * to switch off) at the thread's exit: unmapped by a later thread's first
+ * guarded call or exit instead of leaking.  A full table leaks the stack
+ * (64 refusals outstanding at once). */
+#define ORPHANS 64
+static _Atomic(uint8_t *) orphans[ORPHANS];
+
+static void adopt_orphan(uint8_t *low)
+{
+    for (int i = 0; i < ORPHANS; i++) {
+        uint8_t *expect = NULL;
+        if (atomic_compare_exchange_strong(&orphans[i], &expect, low))
+            return;
+    }
+}
+
+static void unmap_orphans(void)
+{
+    for (int i = 0; i < ORPHANS; i++) {
+        if (!atomic_load_explicit(&orphans[i], memory_order_relaxed))
+            continue;
+        uint8_t *low = atomic_exchange(&orphans[i], NULL);
+        if (low && gcp__vm_unreserve(low, altstack_total()) != GCP_OK)
+            adopt_orphan(low);
+    }
+}
+
 /* Thread exit: the stack gcpool made (one inaccessible page below it). */
 static void release_stack(void *mapping)
 {
     uint8_t *low = mapping;
     stack_t cur;
     const gcp_sys *sys = gcp__sys();
-    if (sys->sigaltstack(NULL, &cur) == 0 && cur.ss_sp == low + gcp__vm_page_size() &&
-        !(cur.ss_flags & SS_DISABLE)) {
-        stack_t off = {.ss_sp = NULL, .ss_flags = SS_DISABLE, .ss_size = 0};
-        if (sys->sigaltstack(&off, NULL) != 0)
-            return;   /* still in use: leave it mapped */
-    }
+    int saved = errno;
     tls.stack_ready = false;
-    gcp__vm_unreserve(low, altstack_total());
+    bool off_ok = true;
+    if (sys->sigaltstack(NULL, &cur) != 0) {
+        off_ok = false;
+    } else if (cur.ss_sp == low + gcp__vm_page_size() && !(cur.ss_flags & SS_DISABLE)) {
+        stack_t off = {.ss_sp = NULL, .ss_flags = SS_DISABLE, .ss_size = 0};
+        off_ok = sys->sigaltstack(&off, NULL) == 0;
+    }
+    /* Still this thread's signal stack (the kernel would not say or
+     * switch it off): it is unused once the thread is gone, so another
+     * thread unmaps it later. */
+    if (!off_ok || gcp__vm_unreserve(low, altstack_total()) != GCP_OK)
+        adopt_orphan(low);
+    else
+        unmap_orphans();
+    errno = saved;
 }
 
 /* GCP_OK once the key exists; GCP_ENOMEM (errno set) while the system
@@ -210,6 +246,7 @@ gcp_status gcp_trap_thread_init(void)
     gcp_status kst = ensure_key();
     if (kst != GCP_OK)
         return kst;
+    unmap_orphans();
     uint8_t *low;
     gcp_status st = gcp__vm_reserve(altstack_total(), &low);
     if (st != GCP_OK)

@@ -166,10 +166,15 @@ int gcp__vm_decommit_many(const gcp_vm_range *ranges, size_t n, bool *done, int 
     }
     for (; i < n; i++) {
         calls++;
-        if (gcp__sys()->madvise(ranges[i].start, ranges[i].len, MADV_DONTNEED) == 0)
+        if (gcp__sys()->madvise(ranges[i].start, ranges[i].len, MADV_DONTNEED) == 0) {
             done[i] = true;
-        else
+        } else {
             *err = errno;
+            /* EINVAL on our own ranges means locked memory: the rest of
+             * the batch is locked too, do not ask again. */
+            if (*err == EINVAL)
+                break;
+        }
     }
     return calls;
 }

@@ -53,7 +53,9 @@ typedef struct gcp_vm_range {
  * madvise per range.  done[i] tells whether range i was given back (it
  * then reads zero); a range that was not may be partly given back and
  * keeps its other bytes.  *err is the errno of the last refusal (0 when
- * every range was given back).  Returns the number of system calls made. */
+ * every range was given back); after an EINVAL (locked memory) the rest
+ * of the ranges are not asked for.  Returns the number of system calls
+ * made. */
 int gcp__vm_decommit_many(const gcp_vm_range *ranges, size_t n, bool *done, int *err);
 
 #endif
