@@ -424,9 +424,15 @@ GCP_API gcp_status gcp_trap_thread_init(void);
 /* Calls fn(arg) and returns its status, unless a trap happens inside it:
  * then fn is abandoned at the faulting instruction (no cleanup of its own
  * runs, so it must not hold locks or own resources the host cannot
- * recover), the signal mask is restored to what it was at the fault, and
- * the call returns GCP_ETRAP with *trap_out filled in (trap_out may be
- * NULL).  trap_out is untouched when no trap happens.  heap may be NULL; it
+ * recover), the signal mask is restored to what it was when the guarded
+ * call was entered (saving it costs one system call per call), and the
+ * call returns GCP_ETRAP with *trap_out filled in (trap_out may be
+ * NULL).  Guarded calls may be made from signal handlers, also ones that
+ * interrupted a guarded call (gcpool's fault handler blocks every
+ * asynchronous signal while it runs); a fault in such a handler outside a
+ * guarded call of its own is a trap of the call it interrupted.  The
+ * thread must have its signal stack already (gcp_trap_thread_init): the
+ * first call of a thread maps it, which a handler must not do.  trap_out is untouched when no trap happens.  heap may be NULL; it
  * documents the heap fn uses and is not required to match the trap's heap.
  * Guarded calls nest: a trap unwinds to the innermost one, which returns
  * to its caller normally.  fn must leave by returning or by a trap, never
