@@ -258,7 +258,9 @@ GCP_API gcp_status gcp_pool_free(gcp_pool *pool);
 /* Hands out a heap with its initial bytes readable, writable and zero.
  * GCP_EEXHAUSTED when every slot is in use (or retired, see
  * gcp_pool_stats); GCP_ESYS (errno kept) if the kernel refuses to make the
- * memory accessible: the slot stays free for a later acquire.
+ * memory accessible: the slot stays free for a later acquire.  An acquire
+ * may run the decommit queue; a slot that pass has to retire is counted in
+ * gcp_pool_stats.retired_slots, not reported by the acquire.
  * Thread-safe. */
 GCP_API gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out);
 /* Resets the heap (a collection in progress is ended first; host data is
