@@ -561,8 +561,13 @@ static int mlocked_churn(void)
     }
     if (st != GCP_OK)
         return 2;
-    if (vm_locked_kib() <= 0)
-        return 3;
+    if (vm_locked_kib() <= 0) {
+        /* The sanitizers' runtimes replace mlockall with a no-op. */
+        printf("mlockall test skipped: mlockall succeeded but locked nothing (VmLck 0: a "
+               "sanitizer build?)\n");
+        gcp_pool_free(p);
+        return 77;
+    }
     int obj;
     for (int i = 0; i < 100000; i++) {
         gcp_store *s;
