@@ -37,10 +37,46 @@ static int fail_count = 1;       /* how many calls in a row to fail */
 static atomic_int injected;      /* failures injected since arming */
 static int injected_kind = -1;   /* what the last injected call was */
 
-/* Mappings made through the table while armed or not (start, length). */
+/* What is still mapped of the mappings made through the table (armed or
+ * not): each mmap adds its range, each munmap through the table cuts its
+ * range out.  Compared with /proc/self/maps, this tells our leftovers
+ * from other mappings the allocator placed where ours were. */
 #define MAX_MAPS 4096
 static struct { uintptr_t start, len; } made[MAX_MAPS];
 static atomic_int nmade;
+static pthread_mutex_t made_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void made_add(uintptr_t start, uintptr_t len)
+{
+    int i = atomic_fetch_add(&nmade, 1);
+    if (i < MAX_MAPS) {
+        made[i].start = start;
+        made[i].len = len;
+    }
+}
+
+static void made_cut(uintptr_t a, uintptr_t len)
+{
+    pthread_mutex_lock(&made_lock);
+    int n = atomic_load(&nmade);
+    if (n > MAX_MAPS)
+        n = MAX_MAPS;
+    for (int i = 0; i < n; i++) {
+        uintptr_t s0 = made[i].start, e0 = s0 + made[i].len, e = a + len;
+        if (!made[i].len || e <= s0 || a >= e0)
+            continue;
+        made[i].len = a > s0 ? a - s0 : 0;
+        if (e < e0) {
+            if (made[i].len == 0) {
+                made[i].start = e;
+                made[i].len = e0 - e;
+            } else {
+                made_add(e, e0 - e);
+            }
+        }
+    }
+    pthread_mutex_unlock(&made_lock);
+}
 
 static bool hit(int kind)
 {
@@ -62,15 +98,21 @@ static void *f_mmap(void *a, size_t l, int prot, int fl, int fd, off_t off)
         return MAP_FAILED;
     void *p = gcp__sys_default.mmap(a, l, prot, fl, fd, off);
     if (p != MAP_FAILED) {
-        int i = atomic_fetch_add(&nmade, 1);
-        if (i < MAX_MAPS) {
-            made[i].start = (uintptr_t)p;
-            made[i].len = l;
-        }
+        pthread_mutex_lock(&made_lock);
+        made_add((uintptr_t)p, l);
+        pthread_mutex_unlock(&made_lock);
     }
     return p;
 }
-static int f_munmap(void *a, size_t l) { return hit(C_MUNMAP) ? -1 : gcp__sys_default.munmap(a, l); }
+static int f_munmap(void *a, size_t l)
+{
+    if (hit(C_MUNMAP))
+        return -1;
+    int r = gcp__sys_default.munmap(a, l);
+    if (r == 0)
+        made_cut((uintptr_t)a, l);
+    return r;
+}
 static int f_mprotect(void *a, size_t l, int p)
 {
     return hit(C_MPROTECT) ? -1 : gcp__sys_default.mprotect(a, l, p);
@@ -118,9 +160,9 @@ static void disarm(void) { atomic_store(&armed, 0); }
 
 /* ------------------------------------------------- /proc/self/maps check */
 
-/* Entries of /proc/self/maps that overlap a mapping made through the
- * table since the last reset_made(): read with plain read(2) into a
- * static buffer, so that the check itself maps nothing. */
+/* Entries of /proc/self/maps that overlap what is left of the mappings
+ * made through the table since the last reset_made(): read with plain
+ * read(2) into a static buffer, so that the check itself maps nothing. */
 static char maps_buf[1 << 20];
 
 static int leaked_maps(void)
@@ -142,7 +184,11 @@ static int leaked_maps(void)
         unsigned long lo, hi;
         if (sscanf(line, "%lx-%lx", &lo, &hi) == 2)
             for (int i = 0; i < n; i++)
-                if (lo < made[i].start + made[i].len && made[i].start < hi) {
+                if (made[i].len && lo < made[i].start + made[i].len && made[i].start < hi) {
+                    if (getenv("GCP_FAULTS_VERBOSE"))
+                        fprintf(stderr, "leaked: %.*s (made %#lx+%#lx)\n",
+                                (int)(nl ? nl - line : (long)strlen(line)), line,
+                                (unsigned long)made[i].start, (unsigned long)made[i].len);
                     leaked++;
                     break;
                 }
