@@ -253,24 +253,39 @@ typedef struct gcp_heap gcp_heap;
  * gcp_pool_free. */
 GCP_API gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out);
 /* Unmaps the pool.  GCP_EBUSY (and nothing freed) while heaps are still
- * acquired.  NULL gives GCP_OK. */
+ * acquired.  GCP_ESYS (errno kept) if the kernel refuses to unmap: the
+ * pool is then left whole and may be freed again.  NULL gives GCP_OK. */
 GCP_API gcp_status gcp_pool_free(gcp_pool *pool);
 /* Hands out a heap with its initial bytes readable, writable and zero.
- * GCP_EEXHAUSTED when every slot is in use; GCP_ESYS if the kernel refuses
- * to make the memory accessible.  Thread-safe. */
+ * GCP_EEXHAUSTED when every slot is in use (or retired, see
+ * gcp_pool_stats); GCP_ESYS (errno kept) if the kernel refuses to make the
+ * memory accessible: the slot stays free for a later acquire.  An acquire
+ * may run the decommit queue; a slot that pass has to retire is counted in
+ * gcp_pool_stats.retired_slots, not reported by the acquire.
+ * Thread-safe. */
 GCP_API gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out);
-/* Resets the heap (host data finalized by its store, memory zeroed or
- * given back) and makes its slot available.  Bytes up to
- * keep_resident_bytes are zeroed in place at once; memory past that, and
- * whole slots beyond max_unused_warm_slots, go to a decommit queue that is
- * given back to the kernel in batches (or when an acquire needs them).  GCP_EDOUBLE when the heap is
- * not currently acquired, GCP_EFOREIGN when it belongs to another pool or
- * to the on-demand allocator.  Thread-safe. */
+/* Resets the heap (a collection in progress is ended first; host data is
+ * finalized by its store; memory zeroed or given back) and makes its slot
+ * available.  Bytes up to keep_resident_bytes are zeroed in place at once;
+ * memory past that, and whole slots beyond max_unused_warm_slots, go to a
+ * decommit queue that is given back to the kernel in batches (or when an
+ * acquire needs them).  Memory the kernel refuses to take back (locked by
+ * mlock/mlockall, or any refusal) is zeroed in place instead, and a
+ * refused shrink keeps the larger, zeroed bound: the slot stays usable.
+ * GCP_ESYS (errno kept) only when a refusal could not be undone either
+ * (two system calls refused in a row): the heap is released all the same,
+ * but that slot (or a queued one given back by this call) is retired, see
+ * gcp_pool_stats.retired_slots.  GCP_EDOUBLE when the heap is not
+ * currently acquired, GCP_EFOREIGN when it belongs to another pool or to
+ * the on-demand allocator.  Thread-safe. */
 GCP_API gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap);
 
 /* Gives back the memory of every free slot now: runs the decommit queue
- * and empties the warm slots (they become cold).  Heaps in use are not
- * touched.  GCP_EINVAL for NULL.  Thread-safe. */
+ * and empties the warm slots (they become cold), asking the kernel again
+ * even after it refused (see zero_in_place), and tries to bring retired
+ * slots back.  Heaps in use are not touched.  GCP_EINVAL for NULL;
+ * GCP_ESYS (errno kept) when a slot is (still) retired afterwards.
+ * Thread-safe. */
 GCP_API gcp_status gcp_pool_trim(gcp_pool *pool);
 
 typedef struct gcp_pool_stats {
@@ -288,6 +303,15 @@ typedef struct gcp_pool_stats {
     uint32_t decommit_queued;      /* released slots waiting for the next pass */
     uint64_t slot_stride;          /* distance between two slots' bases */
     bool implicit_bounds;          /* every ref + offset < guard stays in-slot */
+    /* num_slots == slots_in_use + free_slots + retired_slots, always. */
+    uint32_t free_slots;           /* not acquired: warm, cold, queued or being released */
+    /* Slots whose memory the kernel would neither restore nor let be
+     * zeroed (two refusals in a row); out of use until gcp_pool_trim
+     * repairs them.  The call that retired one returned GCP_ESYS. */
+    uint32_t retired_slots;
+    /* The kernel refused a give-back with EINVAL (locked memory): released
+     * memory is zeroed in place, not given back, until gcp_pool_trim. */
+    bool zero_in_place;
 } gcp_pool_stats;
 
 /* Fills *out with a consistent-enough snapshot (counters are read
@@ -299,21 +323,25 @@ GCP_API gcp_status gcp_pool_stats_get(const gcp_pool *pool, gcp_pool_stats *out)
  * reservation up front.  cfg->num_slots and the warm-slot fields are
  * ignored.  Errors as gcp_pool_new.  Free with gcp_heap_free_ondemand. */
 GCP_API gcp_status gcp_heap_new_ondemand(const gcp_pool_config *cfg, gcp_heap **out);
-/* Unmaps an on-demand heap.  GCP_EFOREIGN for a pooled heap; NULL is OK. */
+/* Ends a collection in progress and unmaps an on-demand heap.
+ * GCP_EFOREIGN for a pooled heap; GCP_ESYS (errno kept) if the kernel
+ * refuses to unmap: the heap is left whole and may be freed again.  NULL
+ * gives GCP_OK. */
 GCP_API gcp_status gcp_heap_free_ondemand(gcp_heap *heap);
 
 /* ------------------------------------------------------------------------
  * Memory accessors for compiled code
  * ------------------------------------------------------------------------ */
 
-/* Base of the heap: object ref r lives at base + r. */
+/* Base of the heap: object ref r lives at base + r.  NULL for NULL. */
 GCP_API uint8_t *gcp_heap_base(const gcp_heap *heap);
-/* Current accessible size: [base, base + bound) is readable and writable. */
+/* Current accessible size: [base, base + bound) is readable and writable.
+ * 0 for NULL. */
 GCP_API size_t gcp_heap_bound(const gcp_heap *heap);
-/* Largest bound the heap may grow to. */
+/* Largest bound the heap may grow to.  0 for NULL. */
 GCP_API size_t gcp_heap_max(const gcp_heap *heap);
 /* Collector data for inline allocation: see gcp_bump for the null
- * collector; NULL for collectors that expose none. */
+ * collector; NULL for collectors that expose none, and for NULL. */
 GCP_API void *gcp_heap_collector_data(gcp_heap *heap);
 
 /* The null collector's collector data: compiled code may allocate inline
@@ -399,9 +427,15 @@ GCP_API gcp_status gcp_trap_thread_init(void);
 /* Calls fn(arg) and returns its status, unless a trap happens inside it:
  * then fn is abandoned at the faulting instruction (no cleanup of its own
  * runs, so it must not hold locks or own resources the host cannot
- * recover), the signal mask is restored to what it was at the fault, and
- * the call returns GCP_ETRAP with *trap_out filled in (trap_out may be
- * NULL).  trap_out is untouched when no trap happens.  heap may be NULL; it
+ * recover), the signal mask is restored to what it was when the guarded
+ * call was entered (saving it costs one system call per call), and the
+ * call returns GCP_ETRAP with *trap_out filled in (trap_out may be
+ * NULL).  Guarded calls may be made from signal handlers, also ones that
+ * interrupted a guarded call (gcpool's fault handler blocks every
+ * asynchronous signal while it runs); a fault in such a handler outside a
+ * guarded call of its own is a trap of the call it interrupted.  The
+ * thread must have its signal stack already (gcp_trap_thread_init): the
+ * first call of a thread maps it, which a handler must not do.  trap_out is untouched when no trap happens.  heap may be NULL; it
  * documents the heap fn uses and is not required to match the trap's heap.
  * Guarded calls nest: a trap unwinds to the innermost one, which returns
  * to its caller normally.  fn must leave by returning or by a trap, never
@@ -750,7 +784,12 @@ GCP_API gcp_status gcp_store_new_ondemand(const gcp_pool_config *cfg, gcp_store 
 /* Runs every host-data finalizer once (even for a poisoned store), frees
  * the roots list, gives the heap back (gcp_pool_release or
  * gcp_heap_free_ondemand, whose status is returned) and frees the store.
- * NULL gives GCP_OK. */
+ * NULL gives GCP_OK.  A pooled store's memory is kept by its heap for the
+ * heap's next holder, so freeing it a second time (before the pool hands
+ * the heap out again) is detected: GCP_EDOUBLE, nothing changed.  An
+ * on-demand store is freed outright: a second free is a use after free,
+ * as with free().  If an on-demand heap cannot be unmapped (GCP_ESYS) the
+ * store is left whole, emptied, and may be freed again. */
 GCP_API gcp_status gcp_store_free(gcp_store *store);
 /* The store's parts; owned by the store (NULL for a NULL store). */
 GCP_API gcp_heap *gcp_store_heap(gcp_store *store);

@@ -90,12 +90,12 @@ gcp_status gcp__heap_grow(gcp_heap *heap, size_t min_bound)
     return heap->mem.grow(&heap->mem, min_bound);
 }
 
-uint8_t *gcp_heap_base(const gcp_heap *heap) { return heap->mem.base; }
-size_t gcp_heap_bound(const gcp_heap *heap) { return heap->mem.bound; }
-size_t gcp_heap_max(const gcp_heap *heap) { return heap->mem.max; }
+uint8_t *gcp_heap_base(const gcp_heap *heap) { return heap ? heap->mem.base : NULL; }
+size_t gcp_heap_bound(const gcp_heap *heap) { return heap ? heap->mem.bound : 0; }
+size_t gcp_heap_max(const gcp_heap *heap) { return heap ? heap->mem.max : 0; }
 void *gcp_heap_collector_data(gcp_heap *heap)
 {
-    return heap->ops->data ? heap->ops->data(heap) : NULL;
+    return heap && heap->ops->data ? heap->ops->data(heap) : NULL;
 }
 bool gcp_heap_is_poisoned(const gcp_heap *heap) { return heap && heap->poisoned; }
 

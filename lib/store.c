@@ -11,6 +11,11 @@ struct gcp_store {
     gcp_pool *pool;          /* NULL: on-demand heap */
     gcp_hostdata *table;
     gcp_roots *roots;
+    /* Handed out and not yet freed.  A freed pooled store stays allocated
+     * (it is its heap's spare) until the heap's next holder takes it, so a
+     * second gcp_store_free finds this false without touching freed
+     * memory. */
+    bool live;
 };
 
 static void free_parts(gcp_store *s)
@@ -40,6 +45,7 @@ static gcp_status make_store(gcp_pool *pool, gcp_heap *heap, gcp_store **out)
         heap->spare_store = NULL;
         s->heap = heap;
         s->pool = pool;
+        s->live = true;
         *out = s;
         return GCP_OK;
     }
@@ -60,6 +66,7 @@ static gcp_status make_store(gcp_pool *pool, gcp_heap *heap, gcp_store **out)
     }
     s->heap = heap;
     s->pool = pool;
+    s->live = true;
     *out = s;
     return GCP_OK;
 }
@@ -90,19 +97,28 @@ gcp_status gcp_store_free(gcp_store *store)
 {
     if (!store)
         return GCP_OK;
+    /* Freed before (and kept as its heap's spare): nothing is touched. */
+    if (!store->live)
+        return GCP_EDOUBLE;
     /* Host data first, whatever state the heap is in (poisoned or not):
      * every finalizer runs exactly once, here. */
     gcp_hostdata_clear(store->table);
     gcp_roots_clear(store->roots);
     gcp_heap *heap = store->heap;
     if (!store->pool) {
-        free_parts(store);
-        return gcp_heap_free_ondemand(heap);
+        /* The heap first: if the kernel refuses to unmap it, the store
+         * stays whole (and empty) and may be freed again. */
+        gcp_status st = gcp_heap_free_ondemand(heap);
+        if (st == GCP_OK)
+            free_parts(store);
+        return st;
     }
     /* The emptied store stays with the heap for its next holder.  It is
      * handed over before the release: once released, the heap belongs to
      * whoever acquires it next. */
-    gcp__store_drop_spare(heap);
+    store->live = false;
+    if (heap->spare_store != store)
+        gcp__store_drop_spare(heap);
     heap->spare_store = store;
     return gcp_pool_release(store->pool, heap);
 }

@@ -16,6 +16,7 @@ typedef struct ondemand {
     uint8_t *region;
     size_t region_size;
     uint32_t trap_id;      /* entry in the trap region registry */
+    gcp_vm_map map;        /* the mapping, alignment slack included */
 } ondemand;
 
 gcp_status gcp_heap_new_ondemand(const gcp_pool_config *cfg, gcp_heap **out)
@@ -31,7 +32,8 @@ gcp_status gcp_heap_new_ondemand(const gcp_pool_config *cfg, gcp_heap **out)
         return GCP_ENOMEM;
     od->layout = layout;
     od->region_size = 2 * layout.guard + layout.reservation;
-    st = gcp__vm_reserve_aligned(od->region_size, cfg->huge_pages ? GCP_HUGE_PAGE : 0, &od->region);
+    st = gcp__vm_reserve_aligned(od->region_size, cfg->huge_pages ? GCP_HUGE_PAGE : 0, &od->map,
+                                 &od->region);
     if (st == GCP_OK && cfg->huge_pages)
         gcp__vm_advise_huge(od->region, od->region_size);
     if (st != GCP_OK)
@@ -62,7 +64,7 @@ fail_heap:
     gcp__heap_destroy(od->slot.heap);
 fail_unmap: {
     int saved = errno;
-    gcp__vm_unreserve(od->region, od->region_size);
+    gcp__vm_unmap(&od->map);
     errno = saved;
 }
 fail: {
@@ -80,10 +82,14 @@ gcp_status gcp_heap_free_ondemand(gcp_heap *heap)
     if (heap->pooled)
         return GCP_EFOREIGN;
     ondemand *od = heap->mem.owner;
+    /* A collection in progress ends before the memory goes. */
+    gcp__heap_abort_gc(heap);
+    /* Unmapped first: if the kernel refuses, the heap is left whole. */
+    if (gcp__vm_unmap(&od->map) != GCP_OK)
+        return GCP_ESYS;
     gcp__trap_unregister(od->trap_id);
     gcp_types *types = heap->types;
     gcp__heap_destroy(heap);
-    gcp__vm_unreserve(od->region, od->region_size);
     gcp_types_release(types);
     gcp__free(od);
     return GCP_OK;

@@ -11,6 +11,13 @@
  *    It is drained in batches (one process_madvise for many slots where
  *    the kernel allows), off the common release path.
  * Counters are kept per shard and summed by gcp_pool_stats_get.
+ *
+ * No refused system call loses a slot: memory the kernel will not take
+ * back is zeroed in place (locked memory, mlockall, always refuses with
+ * EINVAL; the pool then stops asking until the next trim), a refused
+ * shrink keeps the larger, zeroed bound.  Only when a refusal cannot be
+ * undone either is a slot retired: counted in the statistics, reported by
+ * the call, and tried again by gcp_pool_trim.
  */
 #include <errno.h>
 #include <sched.h>
@@ -53,7 +60,12 @@ struct gcp_pool {
     alignas(64) stack_head decommit;
     _Atomic uint32_t decommit_len;
     _Atomic uint64_t exhaustions, bytes_decommitted, decommit_batches, decommit_calls;
+    _Atomic uint64_t bytes_zeroed_fallback;  /* refused give-backs zeroed in place */
+    /* The kernel refused to give back memory with EINVAL (locked pages):
+     * give-backs are zeroed in place until gcp_pool_trim tries again. */
+    atomic_bool zero_in_place;
     uint32_t trap_id;         /* entry in the trap region registry */
+    gcp_vm_map map;           /* the region's mapping, alignment slack included */
 };
 
 gcp_pool_config gcp_pool_config_default(void)
@@ -197,7 +209,8 @@ gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
         st = GCP_ENOMEM;
         goto fail_meta;
     }
-    st = gcp__vm_reserve_aligned(p->region_size, cfg->huge_pages ? GCP_HUGE_PAGE : 0, &p->region);
+    st = gcp__vm_reserve_aligned(p->region_size, cfg->huge_pages ? GCP_HUGE_PAGE : 0, &p->map,
+                                 &p->region);
     if (st == GCP_OK && cfg->huge_pages)
         gcp__vm_advise_huge(p->region, p->region_size);
     if (st != GCP_OK)
@@ -235,7 +248,7 @@ fail_heaps:
     destroy_slots(p, built);
     {
         int saved = errno;
-        gcp__vm_unreserve(p->region, p->region_size);
+        gcp__vm_unmap(&p->map);
         errno = saved;
     }
 fail_meta:
@@ -263,11 +276,16 @@ gcp_status gcp_pool_free(gcp_pool *pool)
         return GCP_OK;
     if (slots_in_use(pool) != 0)
         return GCP_EBUSY;
-    gcp__trap_unregister(pool->trap_id);
     /* Nothing else may use the pool now; queued slots need no give-back
-     * since the whole reservation is about to be unmapped. */
+     * since the whole reservation is about to be unmapped.  Any collection
+     * still recorded on a heap ends before its memory goes. */
+    for (uint32_t i = 0; i < pool->cfg.num_slots; i++)
+        gcp__heap_abort_gc(pool->slots[i].heap);
+    /* Unmapped first: if the kernel refuses, the pool is left whole. */
+    if (gcp__vm_unmap(&pool->map) != GCP_OK)
+        return GCP_ESYS;
+    gcp__trap_unregister(pool->trap_id);
     destroy_slots(pool, pool->cfg.num_slots);
-    gcp__vm_unreserve(pool->region, pool->region_size);
     gcp_types_release(pool->cfg.types);
     gcp__free(pool->slots);
     gcp__free(pool->shards);
@@ -277,21 +295,33 @@ gcp_status gcp_pool_free(gcp_pool *pool)
 
 /* --------------------------------------------------------- decommit queue */
 
+/* Retires slot s: its memory state is unknown.  Counted by the stats
+ * from the slot states; gcp_pool_trim tries to repair it. */
+static void retire(gcp_slot *s)
+{
+    atomic_store_explicit(&s->state, GCP_SLOT_RETIRED, memory_order_release);
+}
+
 /* Gives back the memory of every queued slot in one pass.  Slots that only
  * shed what lay past keep_resident go to the warm stack of the calling
  * thread's shard; the others (and all of them when force_all) give back
- * everything and go to the cold stack.  Returns the number of slots made
- * available. */
-static uint32_t drain_decommit_queue(gcp_pool *p, bool force_all)
+ * everything and go to the cold stack.  Memory the kernel refuses to take
+ * is zeroed in place instead.  Returns the number of slots made available;
+ * *retired counts the slots that had to be retired (errno then holds the
+ * cause). */
+static uint32_t drain_decommit_queue(gcp_pool *p, bool force_all, uint32_t *retired)
 {
     shard *sh = my_shard(p);
+    *retired = 0;
     uint32_t first = stack_take_all(&p->decommit);
     if (!first)
         return 0;
     gcp_vm_range ranges[64];
     uint32_t idx[64];
+    bool done[64];
     uint32_t made = 0;
     uint32_t cur = first;
+    int retire_errno = 0;
     while (cur) {
         size_t n = 0;
         for (; cur && n < 64; cur = atomic_load_explicit(&p->slots[cur - 1].next, memory_order_relaxed)) {
@@ -302,20 +332,41 @@ static uint32_t drain_decommit_queue(gcp_pool *p, bool force_all)
             ranges[n].len = gcp__slot_decommit_range(s, s->decommit_all, &ranges[n].start);
             n++;
         }
-        size_t bytes = 0, nr = 0;
+        size_t nr = 0;
         gcp_vm_range live[64];
-        for (size_t i = 0; i < n; i++)
+        size_t live_of[64];
+        for (size_t i = 0; i < n; i++) {
+            done[i] = ranges[i].len == 0;
             if (ranges[i].len) {
+                live_of[nr] = i;
                 live[nr++] = ranges[i];
-                bytes += ranges[i].len;
             }
-        int calls = nr ? gcp__vm_decommit_many(live, nr) : 0;
-        if (calls > 0)
+        }
+        if (nr && !atomic_load_explicit(&p->zero_in_place, memory_order_relaxed)) {
+            bool live_done[64];
+            int err;
+            int calls = gcp__vm_decommit_many(live, nr, live_done, &err);
             atomic_fetch_add_explicit(&p->decommit_calls, (uint64_t)calls, memory_order_relaxed);
-        atomic_fetch_add_explicit(&p->bytes_decommitted, bytes, memory_order_relaxed);
+            /* Locked memory (mlockall, mlock) is never given back: say so
+             * once instead of asking for every slot. */
+            if (err == EINVAL)
+                atomic_store_explicit(&p->zero_in_place, true, memory_order_relaxed);
+            for (size_t j = 0; j < nr; j++)
+                done[live_of[j]] = live_done[j];
+        }
         for (size_t i = 0; i < n; i++) {
             gcp_slot *s = &p->slots[idx[i]];
-            if (calls >= 0 && gcp__slot_after_decommit(s, s->decommit_all) == GCP_OK) {
+            if (ranges[i].len && done[i]) {
+                atomic_fetch_add_explicit(&p->bytes_decommitted, ranges[i].len,
+                                          memory_order_relaxed);
+            } else if (ranges[i].len) {
+                /* Refused (or not asked): zero it where it is.  The range
+                 * lies below the bound, so it is accessible. */
+                memset(ranges[i].start, 0, ranges[i].len);
+                atomic_fetch_add_explicit(&p->bytes_zeroed_fallback, ranges[i].len,
+                                          memory_order_relaxed);
+            }
+            if (gcp__slot_after_decommit(s, s->decommit_all, done[i]) == GCP_OK) {
                 atomic_store_explicit(&s->state, GCP_SLOT_FREE, memory_order_release);
                 if (s->decommit_all) {
                     stack_push(p, &p->cold, idx[i]);
@@ -324,14 +375,19 @@ static uint32_t drain_decommit_queue(gcp_pool *p, bool force_all)
                     stack_push(p, &sh->warm, idx[i]);
                 }
                 made++;
+            } else {
+                retire_errno = errno;
+                retire(s);
+                (*retired)++;
             }
-            /* (Otherwise the memory is in an unknown state: the slot is
-             * retired.)  Counted down only now, so that an acquire that
-             * sees the count at zero knows no slot is still on its way. */
+            /* Counted down only now, so that an acquire that sees the
+             * count at zero knows no slot is still on its way. */
             atomic_fetch_sub_explicit(&p->decommit_len, 1, memory_order_release);
         }
     }
     atomic_fetch_add_explicit(&p->decommit_batches, 1, memory_order_relaxed);
+    if (*retired)
+        errno = retire_errno;
     return made;
 }
 
@@ -339,6 +395,8 @@ gcp_status gcp_pool_trim(gcp_pool *pool)
 {
     if (!pool)
         return GCP_EINVAL;
+    /* Ask the kernel again, even if it refused before. */
+    atomic_store_explicit(&pool->zero_in_place, false, memory_order_relaxed);
     /* Every warm slot joins the queue, to give back all of its memory. */
     for (uint32_t i = 0; i < pool->nshards; i++) {
         shard *sh = &pool->shards[i];
@@ -351,8 +409,28 @@ gcp_status gcp_pool_trim(gcp_pool *pool)
             stack_push(pool, &pool->decommit, idx);
         }
     }
-    drain_decommit_queue(pool, true);
-    return GCP_OK;
+    uint32_t retired;
+    drain_decommit_queue(pool, true, &retired);
+    int err = errno;
+    gcp_status st = retired ? GCP_ESYS : GCP_OK;
+    /* Retired slots: one more try at a known state. */
+    for (uint32_t i = 0; i < pool->cfg.num_slots; i++) {
+        gcp_slot *s = &pool->slots[i];
+        int expect = GCP_SLOT_RETIRED;
+        if (!atomic_compare_exchange_strong_explicit(&s->state, &expect, GCP_SLOT_RESETTING,
+                                                     memory_order_acq_rel, memory_order_relaxed))
+            continue;
+        if (gcp__slot_repair(s) == GCP_OK) {
+            atomic_store_explicit(&s->state, GCP_SLOT_FREE, memory_order_release);
+            stack_push(pool, &pool->cold, i);
+        } else {
+            err = errno;
+            retire(s);
+            st = GCP_ESYS;
+        }
+    }
+    errno = err;
+    return st;
 }
 
 /* -------------------------------------------------------- acquire/release */
@@ -366,7 +444,8 @@ static uint32_t acquire_slow(gcp_pool *pool, shard *sh)
         uint32_t idx = stack_pop(pool, &pool->cold);
         if (idx != UINT32_MAX)
             return idx;
-        if (drain_decommit_queue(pool, false)) {
+        uint32_t retired;
+        if (drain_decommit_queue(pool, false, &retired)) {
             if ((idx = pop_any_warm(pool, sh)) != UINT32_MAX)
                 return idx;
             continue;
@@ -447,8 +526,10 @@ gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap)
     atomic_fetch_add_explicit(&sh->bytes_zeroed, res.zeroed, memory_order_relaxed);
     atomic_fetch_add_explicit(&sh->releases, 1, memory_order_relaxed);
     if (st != GCP_OK) {
-        /* The memory could not be scrubbed: the slot is retired rather
-         * than handed to another store with stale contents. */
+        /* A refused shrink that could not be undone: the slot's
+         * protection is unknown, so it is retired (visibly) rather than
+         * handed to another store. */
+        retire(s);
         return st;
     }
     bool warm_room = atomic_load_explicit(&sh->warm_count, memory_order_relaxed) < sh->warm_quota;
@@ -463,8 +544,12 @@ gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap)
     s->decommit_all = !warm_room;
     uint32_t queued = atomic_fetch_add_explicit(&pool->decommit_len, 1, memory_order_relaxed) + 1;
     stack_push(pool, &pool->decommit, s->index);
-    if (queued >= DECOMMIT_BATCH)
-        drain_decommit_queue(pool, false);
+    if (queued >= DECOMMIT_BATCH) {
+        uint32_t retired;
+        drain_decommit_queue(pool, false, &retired);
+        if (retired)
+            return GCP_ESYS;
+    }
     return GCP_OK;
 }
 
@@ -483,7 +568,18 @@ gcp_status gcp_pool_stats_get(const gcp_pool *pool, gcp_pool_stats *out)
         out->bytes_zeroed += atomic_load_explicit(&sh->bytes_zeroed, memory_order_relaxed);
         out->warm_slots += atomic_load_explicit(&sh->warm_count, memory_order_relaxed);
     }
-    out->slots_in_use = (uint32_t)slots_in_use(p);
+    /* One pass over the states, so that in_use + free + retired adds up. */
+    for (uint32_t i = 0; i < p->cfg.num_slots; i++) {
+        int state = atomic_load_explicit(&p->slots[i].state, memory_order_relaxed);
+        if (state == GCP_SLOT_IN_USE)
+            out->slots_in_use++;
+        else if (state == GCP_SLOT_RETIRED)
+            out->retired_slots++;
+        else
+            out->free_slots++;
+    }
+    out->bytes_zeroed += atomic_load(&p->bytes_zeroed_fallback);
+    out->zero_in_place = atomic_load(&p->zero_in_place);
     out->exhaustions = atomic_load(&p->exhaustions);
     out->bytes_decommitted = atomic_load(&p->bytes_decommitted);
     out->decommit_batches = atomic_load(&p->decommit_batches);

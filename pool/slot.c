@@ -99,6 +99,19 @@ gcp_status gcp__slot_prepare(gcp_slot *slot)
 
 static size_t round_pages(size_t v, size_t page) { return (v + page - 1) / page * page; }
 
+/* Makes [want, bound) inaccessible and lowers the bound.  A refusal keeps
+ * the old bound: the bytes are still accessible (mprotect may have changed
+ * part of the range, so the old protection is put back first) and the
+ * caller has made them zero.  GCP_ESYS only when putting it back fails. */
+static gcp_status shrink_bound(gcp_mem *mem, size_t want)
+{
+    if (gcp__vm_protect_none(mem->base + want, mem->bound - want) == GCP_OK) {
+        mem->bound = want;
+        return GCP_OK;
+    }
+    return gcp__vm_commit(mem->base + want, mem->bound - want);
+}
+
 gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, gcp_scrub_result *res,
                            size_t *excess)
 {
@@ -124,10 +137,7 @@ gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, gcp_scrub_result *
     if (want >= bound)
         return GCP_OK;
     /* The bytes past the new bound were just zeroed; they stay resident. */
-    gcp_status st = gcp__vm_protect_none(mem->base + want, bound - want);
-    if (st == GCP_OK)
-        mem->bound = want;
-    return st;
+    return shrink_bound(mem, want);
 }
 
 size_t gcp__slot_decommit_range(const gcp_slot *slot, bool all, uint8_t **start)
@@ -140,19 +150,38 @@ size_t gcp__slot_decommit_range(const gcp_slot *slot, bool all, uint8_t **start)
     return mem->bound - from;
 }
 
-gcp_status gcp__slot_after_decommit(gcp_slot *slot, bool all)
+gcp_status gcp__slot_after_decommit(gcp_slot *slot, bool all, bool given_back)
 {
     gcp_mem *mem = &slot->heap->mem;
     const gcp_layout *l = slot->layout;
     size_t keep = all ? 0 : l->keep_resident;
     size_t new_bound = keep > l->initial ? keep : l->initial;
     if (new_bound < mem->bound) {
-        gcp_status st = gcp__vm_protect_none(mem->base + new_bound, mem->bound - new_bound);
+        gcp_status st = shrink_bound(mem, new_bound);
         if (st != GCP_OK)
             return st;
-        mem->bound = new_bound;
     }
-    atomic_store_explicit(&slot->resident, keep < mem->bound ? keep : mem->bound,
-                          memory_order_relaxed);
+    /* Zeroed in place, the memory stays resident (and the protection
+     * change keeps it so). */
+    size_t resident = given_back ? (keep < mem->bound ? keep : mem->bound)
+                                 : (size_t)atomic_load_explicit(&slot->resident,
+                                                                memory_order_relaxed);
+    atomic_store_explicit(&slot->resident, resident, memory_order_relaxed);
+    return GCP_OK;
+}
+
+gcp_status gcp__slot_repair(gcp_slot *slot)
+{
+    gcp_mem *mem = &slot->heap->mem;
+    const gcp_layout *l = slot->layout;
+    gcp_status st = gcp__vm_commit(mem->base, mem->bound);
+    if (st != GCP_OK)
+        return st;
+    memset(mem->base, 0, mem->bound);
+    st = gcp__vm_protect_none(mem->base + mem->bound, l->reservation - mem->bound);
+    if (st != GCP_OK)
+        return st;
+    if (atomic_load_explicit(&slot->resident, memory_order_relaxed) < mem->bound)
+        atomic_store_explicit(&slot->resident, mem->bound, memory_order_relaxed);
     return GCP_OK;
 }

@@ -52,7 +52,11 @@ typedef struct gcp_slot {
     _Atomic uint64_t resident;
 } gcp_slot;
 
-enum { GCP_SLOT_FREE = 0, GCP_SLOT_IN_USE = 1, GCP_SLOT_RESETTING = 2 };
+/* FREE: on a free stack (or on its way to one); IN_USE: acquired;
+ * RESETTING: being released or given back; RETIRED: its memory could be
+ * neither restored nor zeroed (two system calls refused in a row), so it
+ * is kept out of use until gcp__slot_repair succeeds (gcp_pool_trim). */
+enum { GCP_SLOT_FREE = 0, GCP_SLOT_IN_USE = 1, GCP_SLOT_RESETTING = 2, GCP_SLOT_RETIRED = 3 };
 
 /* The gcp_mem grow callback for slots: doubles the bound (at least to
  * min_bound, at most to max) with one mprotect. */
@@ -61,17 +65,27 @@ gcp_status gcp__slot_grow(gcp_mem *mem, size_t min_bound);
 gcp_status gcp__slot_prepare(gcp_slot *slot);
 /* Zeroes in place what the holder could have written, up to keep_resident
  * bytes, and reports in *excess how many bytes past that are still dirty
- * (they must go through gcp__slot_decommit before the slot is reused).
+ * (they must go through the decommit queue before the slot is reused).
  * When several holders in a row used under a quarter of the bound, the
- * bound shrinks back (the memory stays resident and zero).  Afterwards
- * every byte below min(bound, keep_resident) reads zero. */
+ * bound shrinks back (the memory stays resident and zero); if the kernel
+ * refuses the shrink, the larger bound is kept (it is zero too).
+ * Afterwards every byte below min(bound, keep_resident) reads zero.
+ * GCP_ESYS only when the refused shrink could not be undone either: the
+ * protection of the slot is then unknown and it must be retired. */
 gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, gcp_scrub_result *res,
                            size_t *excess);
 /* Collects the range to give back for a queued slot: everything past
  * keep_resident, or the whole bound when `all`.  Returns its length. */
 size_t gcp__slot_decommit_range(const gcp_slot *slot, bool all, uint8_t **start);
-/* After the range was given back: shrinks the bound to the initial size
- * (or keep_resident) and updates the resident estimate. */
-gcp_status gcp__slot_after_decommit(gcp_slot *slot, bool all);
+/* After the queued range was given back (given_back) or, when the kernel
+ * refused, zeroed in place by the caller: shrinks the bound to the initial
+ * size (or keep_resident) and updates the resident estimate.  A refused
+ * shrink keeps the larger bound.  GCP_ESYS (errno kept) only when the
+ * refused shrink could not be undone: retire the slot. */
+gcp_status gcp__slot_after_decommit(gcp_slot *slot, bool all, bool given_back);
+/* Brings a retired slot back to a known state: [0, bound) readable,
+ * writable and zero, the rest of its reservation inaccessible.  GCP_ESYS
+ * (errno kept) when the kernel refuses; the slot stays retired. */
+gcp_status gcp__slot_repair(gcp_slot *slot);
 
 #endif

@@ -15,6 +15,15 @@
  * The handler only reads atomics and thread-local data, calls
  * pthread_sigmask, sigaction and raise (async-signal-safe), and never
  * allocates or locks.
+ *
+ * Signal masks: the handler runs with SA_NODEFER and every asynchronous
+ * signal blocked, so no other handler can start while it holds the thread
+ * (a guarded call in such a handler would otherwise fault with SIGSEGV
+ * blocked, which the kernel answers by killing the process).  A guarded
+ * call saves the signal mask on entry and a trap puts that mask back,
+ * whatever frame the fault came from: also a signal handler that
+ * interrupted the guarded call and faulted outside a guarded call of its
+ * own.  System calls go through the fault seam (pool/sys.h).
  */
 #include "pool/trap.h"
 
@@ -27,6 +36,7 @@
 #include <string.h>
 #include <ucontext.h>
 
+#include "pool/sys.h"
 #include "pool/vm.h"
 
 /* ------------------------------------------------------------ registry */
@@ -139,43 +149,104 @@ typedef struct trap_tls {
 /* initial-exec: reading it in the signal handler never allocates. */
 static __thread trap_tls tls __attribute__((tls_model("initial-exec")));
 
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+/* The key whose destructor frees a thread's signal stack.  Created on the
+ * first thread's first guarded call; a refusal is retried by the next
+ * call (pthread_once would never try again). */
+static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t stack_key;
-static bool stack_key_ok;
+static atomic_bool stack_key_ok;
 
 static size_t altstack_total(void) { return gcp__vm_page_size() + GCP_TRAP_MIN_ALTSTACK; }
+
+/* Signal stacks of exited threads that the kernel refused to unmap (or
+ * to switch off) at the thread's exit: unmapped by a later thread's first
+ * guarded call or exit instead of leaking.  A full table leaks the stack
+ * (64 refusals outstanding at once). */
+#define ORPHANS 64
+static _Atomic(uint8_t *) orphans[ORPHANS];
+
+static void adopt_orphan(uint8_t *low)
+{
+    for (int i = 0; i < ORPHANS; i++) {
+        uint8_t *expect = NULL;
+        if (atomic_compare_exchange_strong(&orphans[i], &expect, low))
+            return;
+    }
+}
+
+static void unmap_orphans(void)
+{
+    for (int i = 0; i < ORPHANS; i++) {
+        if (!atomic_load_explicit(&orphans[i], memory_order_relaxed))
+            continue;
+        uint8_t *low = atomic_exchange(&orphans[i], NULL);
+        if (low && gcp__vm_unreserve(low, altstack_total()) != GCP_OK)
+            adopt_orphan(low);
+    }
+}
 
 /* Thread exit: the stack gcpool made (one inaccessible page below it). */
 static void release_stack(void *mapping)
 {
     uint8_t *low = mapping;
     stack_t cur;
-    if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == low + gcp__vm_page_size() &&
-        !(cur.ss_flags & SS_DISABLE)) {
-        stack_t off = {.ss_sp = NULL, .ss_flags = SS_DISABLE, .ss_size = 0};
-        if (sigaltstack(&off, NULL) != 0)
-            return;   /* still in use: leave it mapped */
-    }
+    const gcp_sys *sys = gcp__sys();
+    int saved = errno;
     tls.stack_ready = false;
-    gcp__vm_unreserve(low, altstack_total());
+    bool off_ok = true;
+    if (sys->sigaltstack(NULL, &cur) != 0) {
+        off_ok = false;
+    } else if (cur.ss_sp == low + gcp__vm_page_size() && !(cur.ss_flags & SS_DISABLE)) {
+        stack_t off = {.ss_sp = NULL, .ss_flags = SS_DISABLE, .ss_size = 0};
+        off_ok = sys->sigaltstack(&off, NULL) == 0;
+    }
+    /* Still this thread's signal stack (the kernel would not say or
+     * switch it off): it is unused once the thread is gone, so another
+     * thread unmaps it later. */
+    if (!off_ok || gcp__vm_unreserve(low, altstack_total()) != GCP_OK)
+        adopt_orphan(low);
+    else
+        unmap_orphans();
+    errno = saved;
 }
 
-static void make_key(void) { stack_key_ok = pthread_key_create(&stack_key, release_stack) == 0; }
+/* GCP_OK once the key exists; GCP_ENOMEM (errno set) while the system
+ * refuses it. */
+static gcp_status ensure_key(void)
+{
+    if (atomic_load_explicit(&stack_key_ok, memory_order_acquire))
+        return GCP_OK;
+    pthread_mutex_lock(&key_lock);
+    int err = 0;
+    if (!atomic_load_explicit(&stack_key_ok, memory_order_relaxed)) {
+        err = gcp__sys()->key_create(&stack_key, release_stack);
+        if (err == 0)
+            atomic_store_explicit(&stack_key_ok, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&key_lock);
+    if (err) {
+        errno = err;
+        return GCP_ENOMEM;
+    }
+    return GCP_OK;
+}
 
 gcp_status gcp_trap_thread_init(void)
 {
     if (tls.stack_ready)
         return GCP_OK;
     stack_t cur;
-    if (sigaltstack(NULL, &cur) != 0)
+    const gcp_sys *sys = gcp__sys();
+    if (sys->sigaltstack(NULL, &cur) != 0)
         return GCP_ESYS;
     if (!(cur.ss_flags & SS_DISABLE) && cur.ss_size >= GCP_TRAP_MIN_ALTSTACK) {
         tls.stack_ready = true;
         return GCP_OK;
     }
-    pthread_once(&key_once, make_key);
-    if (!stack_key_ok)
-        return GCP_ENOMEM;
+    gcp_status kst = ensure_key();
+    if (kst != GCP_OK)
+        return kst;
+    unmap_orphans();
     uint8_t *low;
     gcp_status st = gcp__vm_reserve(altstack_total(), &low);
     if (st != GCP_OK)
@@ -183,15 +254,21 @@ gcp_status gcp_trap_thread_init(void)
     stack_t ss = {.ss_sp = low + gcp__vm_page_size(), .ss_flags = 0,
                   .ss_size = GCP_TRAP_MIN_ALTSTACK};
     st = gcp__vm_commit(ss.ss_sp, ss.ss_size);
-    if (st == GCP_OK && sigaltstack(&ss, NULL) != 0)
+    if (st == GCP_OK && sys->sigaltstack(&ss, NULL) != 0)
         st = GCP_ESYS;
-    if (st == GCP_OK && pthread_setspecific(stack_key, low) != 0) {
-        stack_t off = {.ss_sp = NULL, .ss_flags = SS_DISABLE, .ss_size = 0};
-        sigaltstack(&off, NULL);
-        st = GCP_ENOMEM;
+    if (st == GCP_OK) {
+        int err = pthread_setspecific(stack_key, low);
+        if (err != 0) {
+            stack_t off = {.ss_sp = NULL, .ss_flags = SS_DISABLE, .ss_size = 0};
+            sys->sigaltstack(&off, NULL);
+            errno = err;
+            st = GCP_ENOMEM;
+        }
     }
     if (st != GCP_OK) {
         int saved = errno;
+        /* Cannot leak: the mapping was never handed to anyone.  A refused
+         * unmap here is reported as the original failure. */
         gcp__vm_unreserve(low, altstack_total());
         errno = saved;
         return st;
@@ -226,14 +303,20 @@ static void chain(int sig, siginfo_t *si, void *uc)
     bool runs_handler = (p->sa_flags & SA_SIGINFO) ||
                         (p->sa_handler != SIG_DFL && p->sa_handler != SIG_IGN);
     if (runs_handler) {
-        /* The mask the kernel would have set up for that handler: its
-         * sa_mask, and sig itself unless SA_NODEFER.  The kernel puts the
-         * interrupted code's mask back when gcpool's handler returns. */
-        sigset_t m = p->sa_mask;
-        pthread_sigmask(SIG_BLOCK, &m, NULL);
-        sigemptyset(&m);
-        sigaddset(&m, sig);
-        pthread_sigmask((p->sa_flags & SA_NODEFER) ? SIG_UNBLOCK : SIG_BLOCK, &m, NULL);
+        /* The mask the kernel would have set up for that handler: the
+         * interrupted code's mask, its sa_mask, and sig itself unless
+         * SA_NODEFER (gcpool's own handler blocks more).  The kernel puts
+         * the interrupted code's mask back when gcpool's handler returns. */
+        const ucontext_t *ctx = uc;
+        sigset_t m = ctx->uc_sigmask;
+        for (int s = 1; s < NSIG; s++)
+            if (sigismember(&p->sa_mask, s) == 1)
+                sigaddset(&m, s);
+        if (p->sa_flags & SA_NODEFER)
+            sigdelset(&m, sig);
+        else
+            sigaddset(&m, sig);
+        pthread_sigmask(SIG_SETMASK, &m, NULL);
     }
     if (p->sa_flags & SA_SIGINFO) {
         p->sa_sigaction(sig, si, uc);
@@ -250,7 +333,7 @@ static void chain(int sig, siginfo_t *si, void *uc)
         memset(&dfl, 0, sizeof dfl);
         dfl.sa_handler = SIG_DFL;
         sigemptyset(&dfl.sa_mask);
-        sigaction(sig, &dfl, NULL);
+        gcp__sys()->sigaction(sig, &dfl, NULL);
         if (sent)
             raise(sig);
         return;
@@ -269,11 +352,9 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
         if (f->out)
             *f->out = t;
         tls.top = f->prev;
-        /* The guarded call saved no signal mask (that would cost a system
-         * call on every entry); put back the mask of the faulting code,
-         * which unblocks sig again. */
-        const ucontext_t *uc = ucv;
-        pthread_sigmask(SIG_SETMASK, &uc->uc_sigmask, NULL);
+        /* siglongjmp puts back the mask saved when the guarded call was
+         * entered: not the faulting code's, which is another one when the
+         * fault came from a signal handler that interrupted the call. */
         errno = saved_errno;
         siglongjmp(f->jump, 1);
     }
@@ -291,16 +372,23 @@ gcp_status gcp_trap_install(void)
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = on_fault;
-        sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-        sigemptyset(&sa.sa_mask);
+        /* SA_NODEFER and every asynchronous signal blocked: see the top of
+         * this file.  Synchronous ones stay open, a fault is a fault. */
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigfillset(&sa.sa_mask);
+        static const int sync_sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
+        for (size_t i = 0; i < sizeof sync_sigs / sizeof sync_sigs[0]; i++)
+            sigdelset(&sa.sa_mask, sync_sigs[i]);
+        const gcp_sys *sys = gcp__sys();
         /* Read the previous handlers before ours can run. */
-        if (sigaction(SIGSEGV, NULL, &prev_segv) != 0 || sigaction(SIGBUS, NULL, &prev_bus) != 0) {
+        if (sys->sigaction(SIGSEGV, NULL, &prev_segv) != 0 ||
+            sys->sigaction(SIGBUS, NULL, &prev_bus) != 0) {
             st = GCP_ESYS;
-        } else if (sigaction(SIGSEGV, &sa, NULL) != 0) {
+        } else if (sys->sigaction(SIGSEGV, &sa, NULL) != 0) {
             st = GCP_ESYS;
-        } else if (sigaction(SIGBUS, &sa, NULL) != 0) {
+        } else if (sys->sigaction(SIGBUS, &sa, NULL) != 0) {
             int saved = errno;
-            sigaction(SIGSEGV, &prev_segv, NULL);
+            sys->sigaction(SIGSEGV, &prev_segv, NULL);
             errno = saved;
             st = GCP_ESYS;
         } else {
@@ -329,10 +417,11 @@ gcp_status gcp_guarded_call(gcp_heap *heap, gcp_status (*fn)(void *arg), void *a
     trap_frame f;
     f.prev = tls.top;
     f.out = trap_out;
-    /* No mask saved: entering stays free of system calls; the handler
-     * restores the mask on the (rare) trap path instead.  Nothing in f
-     * changes after sigsetjmp: the handler writes only *trap_out. */
-    if (sigsetjmp(f.jump, 0) != 0)
+    /* The mask is saved (one system call) so that a trap restores it even
+     * when the fault came from a signal handler that interrupted fn.
+     * Nothing in f changes after sigsetjmp: the handler writes only
+     * *trap_out. */
+    if (sigsetjmp(f.jump, 1) != 0)
         return GCP_ETRAP;
     tls.top = &f;
     atomic_signal_fence(memory_order_seq_cst);

@@ -4,7 +4,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/heap.h"
@@ -477,6 +481,164 @@ START_TEST(threads_never_share_or_lose_slots)
 }
 END_TEST
 
+/* Regression (issue 11, finding 3): a second gcp_store_free of the same
+ * store freed it and left the freed store as the heap's spare, which the
+ * next gcp_store_new handed out and gcp_pool_free freed again. */
+static int finalized;
+static void count_fin(void *p) { (void)p; finalized++; }
+
+START_TEST(double_store_free_is_detected)
+{
+    gcp_pool_config c = small_config(1);
+    gcp_pool *p;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    gcp_store *s;
+    ck_assert_ok(gcp_store_new(p, &s));
+    gcp_ref r;
+    int obj;
+    ck_assert_ok(gcp_store_alloc_externref(s, &obj, count_fin, &r));
+    finalized = 0;
+    ck_assert_ok(gcp_store_free(s));
+    ck_assert_int_eq(finalized, 1);
+    ck_assert_status(gcp_store_free(s), GCP_EDOUBLE);
+    ck_assert_int_eq(finalized, 1);
+    gcp_pool_stats st;
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_eq(st.releases, 1);
+    ck_assert_uint_eq(st.slots_in_use, 0);
+    /* The next holders get a working store, and the pool frees each
+     * store once (ASan and valgrind check the "once"). */
+    for (int i = 0; i < 3; i++) {
+        gcp_store *s2;
+        ck_assert_ok(gcp_store_new(p, &s2));
+        ck_assert_ok(gcp_store_alloc_externref(s2, &obj, count_fin, &r));
+        void *back;
+        ck_assert_ok(gcp_store_externref_data(s2, r, &back));
+        ck_assert_ptr_eq(back, &obj);
+        ck_assert_ok(gcp_store_free(s2));
+        ck_assert_status(gcp_store_free(s2), GCP_EDOUBLE);
+    }
+    ck_assert_int_eq(finalized, 4);
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
+/* A host that called mlockall: MADV_DONTNEED answers EINVAL on its locked
+ * pages.  Regression (finding 1): the first decommit batch retired every
+ * slot of the pool.  100 000 stores through an 8-slot pool, every slot
+ * acquirable at the end.  In a child: the lock is for the whole process. */
+static long vm_locked_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long kib = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmLck: %ld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
+static int mlocked_churn(void)
+{
+    struct rlimit rl;
+    getrlimit(RLIMIT_MEMLOCK, &rl);
+    if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+        printf("mlockall test skipped: mlockall refused (%s; RLIMIT_MEMLOCK %llu bytes, too "
+               "small for this process)\n", strerror(errno), (unsigned long long)rl.rlim_cur);
+        return 77;
+    }
+    gcp_pool_config c = small_config(8);
+    c.keep_resident_bytes = 64 * KIB;
+    gcp_pool *p;
+    gcp_status st = gcp_pool_new(&c, &p);
+    if (st == GCP_ESYS && (errno == EAGAIN || errno == ENOMEM)) {
+        printf("mlockall test skipped: the pool's reservation exceeds RLIMIT_MEMLOCK "
+               "(%llu bytes)\n", (unsigned long long)rl.rlim_cur);
+        return 77;
+    }
+    if (st != GCP_OK)
+        return 2;
+    if (vm_locked_kib() <= 0) {
+        /* The sanitizers' runtimes replace mlockall with a no-op. */
+        printf("mlockall test skipped: mlockall succeeded but locked nothing (VmLck 0: a "
+               "sanitizer build?)\n");
+        gcp_pool_free(p);
+        return 77;
+    }
+    int obj;
+    for (int i = 0; i < 100000; i++) {
+        gcp_store *s;
+        if ((st = gcp_store_new(p, &s)) != GCP_OK) {
+            fprintf(stderr, "store %d: %s\n", i, gcp_strerror(st));
+            return 4;
+        }
+        gcp_heap *h = gcp_store_heap(s);
+        const uint8_t *b = gcp_heap_base(h);
+        for (size_t k = 0; k < gcp_heap_bound(h); k += 512)
+            if (b[k] != 0)
+                return 5;
+        gcp_ref r;
+        if (gcp_store_alloc_externref(s, &obj, NULL, &r) != GCP_OK)
+            return 6;
+        /* Every 16th store dirties more than keep_resident_bytes: its
+         * excess goes through the decommit queue. */
+        if (i % 16 == 0) {
+            if (gcp__heap_grow(h, 256 * KIB) != GCP_OK)
+                return 7;
+            fill_heap(h, 0xC3);
+        } else {
+            memset(gcp_heap_base(h) + 64, 0xC3, 256);
+        }
+        if ((st = gcp_store_free(s)) != GCP_OK) {
+            fprintf(stderr, "free %d: %s\n", i, gcp_strerror(st));
+            return 8;
+        }
+    }
+    gcp_pool_stats ps;
+    gcp_pool_stats_get(p, &ps);
+    if (ps.retired_slots != 0 || ps.slots_in_use + ps.free_slots + ps.retired_slots != 8 ||
+        !ps.zero_in_place || ps.acquires != 100000)
+        return 9;
+    gcp_heap *hs[8];
+    for (int i = 0; i < 8; i++) {
+        if (gcp_pool_acquire(p, &hs[i]) != GCP_OK)
+            return 10;
+        const uint8_t *b = gcp_heap_base(hs[i]);
+        for (size_t k = 0; k < gcp_heap_bound(hs[i]); k++)
+            if (b[k] != 0)
+                return 11;
+    }
+    for (int i = 0; i < 8; i++)
+        if (gcp_pool_release(p, hs[i]) != GCP_OK)
+            return 12;
+    if (gcp_pool_free(p) != GCP_OK)
+        return 13;
+    printf("mlockall: 100000 stores through 8 slots, %llu bytes zeroed, all 8 slots acquirable\n",
+           (unsigned long long)ps.bytes_zeroed);
+    return 0;
+}
+
+START_TEST(mlockall_host_keeps_every_slot)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int rc = mlocked_churn();
+        fflush(NULL);
+        _exit(rc);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status), "child status %#x", status);
+    int rc = WEXITSTATUS(status);
+    ck_assert_msg(rc == 0 || rc == 77, "mlockall churn failed at step %d", rc);
+}
+END_TEST
+
 static Suite *pool_suite(void)
 {
     Suite *s = suite_create("pool");
@@ -505,6 +667,12 @@ static Suite *pool_suite(void)
     tcase_add_test(tc, reuse_reads_zero);
     tcase_add_test(tc, reuse_after_growth_reads_zero);
     tcase_add_test(tc, ondemand_heap_works);
+    tcase_add_test(tc, double_store_free_is_detected);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("locked_memory");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, mlockall_host_keeps_every_slot);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("threads");

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -721,6 +722,245 @@ START_TEST(signal_mask_restored_after_trap)
 }
 END_TEST
 
+/* ------------------------------------------- traps and signal handlers */
+
+/* ThreadSanitizer delays asynchronous signal handlers and runs them from
+ * inside its runtime; a trap leaving such a handler by siglongjmp breaks
+ * its bookkeeping (the process dies inside TSan).  These tests then say so
+ * and pass; the other builds run them. */
+#if defined(__SANITIZE_THREAD__)
+#define ASYNC_HANDLER_TRAPS_UNSUPPORTED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ASYNC_HANDLER_TRAPS_UNSUPPORTED 1
+#endif
+#endif
+#ifdef ASYNC_HANDLER_TRAPS_UNSUPPORTED
+#define SKIP_UNDER_TSAN(name)                                                              \
+    do {                                                                                   \
+        printf("%s skipped: TSan runs async signal handlers from its runtime\n", name);   \
+        return;                                                                            \
+    } while (0)
+#else
+#define SKIP_UNDER_TSAN(name) ((void)0)
+#endif
+
+/* The handler is installed so that no other handler can run while it
+ * holds the thread (a guarded call in one would fault with SIGSEGV
+ * blocked) and so that a fault in a handler it chains to is delivered. */
+START_TEST(handler_blocks_async_signals_and_not_faults)
+{
+    ck_assert_ok(gcp_trap_install());
+    struct sigaction sa;
+    ck_assert_int_eq(sigaction(SIGSEGV, NULL, &sa), 0);
+    ck_assert(sa.sa_flags & SA_NODEFER);
+    ck_assert(sigismember(&sa.sa_mask, SIGALRM));
+    ck_assert(sigismember(&sa.sa_mask, SIGRTMIN));
+    ck_assert(sigismember(&sa.sa_mask, SIGUSR1));
+    ck_assert(!sigismember(&sa.sa_mask, SIGSEGV));
+    ck_assert(!sigismember(&sa.sa_mask, SIGBUS));
+}
+END_TEST
+
+/* A timer signal at 50 kHz on a thread that traps continuously; the
+ * signal's handler makes a guarded call that traps too.  Regression
+ * (issue 11, finding 2): the handler used to interrupt gcpool's fault
+ * handler with SIGSEGV blocked, and its trap then killed the process. */
+typedef struct timer_run {
+    gcp_heap *heap;
+    atomic_int in_handler, handler_traps, handler_bad, stopped;
+    int loop_traps, loop_bad, mask_bad, setup_bad;
+    timer_t timer;
+    struct timespec t0;
+} timer_run;
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static timer_run *the_timer_run;
+
+static void timer_handler(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    timer_run *tr = the_timer_run;
+    gcp_heap *h = tr->heap;
+    access_plan a = {.base = gcp_heap_base(h), .ref = (gcp_ref)gcp_heap_bound(h), .offset = 8,
+                     .width = 4, .write = false};
+    gcp_trap t;
+    gcp_status st = gcp_guarded_call(h, do_access, &a, &t);
+    if (st == GCP_ETRAP && t.heap == h && t.offset == (int64_t)gcp_heap_bound(h) + 8)
+        atomic_fetch_add(&tr->handler_traps, 1);
+    else
+        atomic_fetch_add(&tr->handler_bad, 1);
+    /* The handler stops the timer itself (timer_settime is
+     * async-signal-safe): in slow builds a trap takes longer than the
+     * period, and the thread would do nothing but run handlers. */
+    if (!atomic_load(&tr->stopped) &&
+        (atomic_load(&tr->handler_traps) >= 2000 || ms_since(&tr->t0) > 3000)) {
+        struct itimerspec off;
+        memset(&off, 0, sizeof off);
+        timer_settime(tr->timer, 0, &off, NULL);
+        atomic_store(&tr->stopped, 1);
+    }
+    errno = saved;
+}
+
+static bool same_mask(const sigset_t *a, const sigset_t *b)
+{
+    for (int s = 1; s < NSIG; s++)
+        if (sigismember(a, s) != sigismember(b, s))
+            return false;
+    return true;
+}
+
+static void *timer_thread(void *arg)
+{
+    timer_run *tr = arg;
+    gcp_heap *h = tr->heap;
+    /* The thread's signal stack before any handler can need it. */
+    if (gcp_trap_thread_init() != GCP_OK) {
+        tr->setup_bad = 1;
+        return NULL;
+    }
+    sigset_t before, after;
+    pthread_sigmask(SIG_BLOCK, NULL, &before);
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = SIGRTMIN;
+    sev._sigev_un._tid = (pid_t)gettid();
+    if (timer_create(CLOCK_MONOTONIC, &sev, &tr->timer) != 0) {
+        tr->setup_bad = 2;
+        return NULL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &tr->t0);
+    struct itimerspec its = {.it_interval = {.tv_nsec = 20000}, .it_value = {.tv_nsec = 20000}};
+    timer_settime(tr->timer, 0, &its, NULL);
+    for (int i = 0;; i++) {
+        access_plan a = {.base = gcp_heap_base(h), .ref = (gcp_ref)gcp_heap_bound(h),
+                         .offset = (uint32_t)(i % 64), .width = 1, .write = (i & 1) != 0};
+        gcp_trap t;
+        if (gcp_guarded_call(h, do_access, &a, &t) == GCP_ETRAP && t.heap == h &&
+            t.offset == (int64_t)gcp_heap_bound(h) + i % 64)
+            tr->loop_traps++;
+        else
+            tr->loop_bad++;
+        /* Traps go on while the timer runs, and 200 ms at least. */
+        double ms = ms_since(&tr->t0);
+        if (ms > 30000 || (ms > 200 && atomic_load(&tr->stopped)))
+            break;
+    }
+    timer_delete(tr->timer);
+    pthread_sigmask(SIG_BLOCK, NULL, &after);
+    if (!same_mask(&before, &after))
+        tr->mask_bad = 1;
+    return NULL;
+}
+
+START_TEST(traps_from_a_50khz_timer_handler)
+{
+    SKIP_UNDER_TSAN("traps_from_a_50khz_timer_handler");
+    ck_assert_ok(gcp_trap_install());
+    gcp_pool *p;
+    timer_run tr;
+    memset(&tr, 0, sizeof tr);
+    tr.heap = one_heap(small_config(1), &p);
+    the_timer_run = &tr;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = timer_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ck_assert_int_eq(sigaction(SIGRTMIN, &sa, NULL), 0);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, timer_thread, &tr), 0);
+    pthread_join(th, NULL);
+    printf("timer: %d handler traps, %d loop traps\n", atomic_load(&tr.handler_traps), tr.loop_traps);
+    fflush(stdout);
+    ck_assert_int_eq(tr.setup_bad, 0);
+    ck_assert_int_eq(atomic_load(&tr.handler_bad), 0);
+    ck_assert_int_eq(tr.loop_bad, 0);
+    ck_assert_int_eq(tr.mask_bad, 0);
+    ck_assert_int_gt(atomic_load(&tr.handler_traps), 50);
+    ck_assert_int_gt(tr.loop_traps, 50);
+    done_with(p, tr.heap);
+}
+END_TEST
+
+/* A handler that interrupted a guarded call faults in the heap outside
+ * a guarded call of its own: the fault unwinds to the interrupted call,
+ * and the mask is the one that call was entered with.  Regression
+ * (finding 2): the handler's signal (and its sa_mask) stayed blocked. */
+static access_plan *usr1_plan;
+
+static void usr1_faults(int sig)
+{
+    (void)sig;
+    do_access(usr1_plan);
+}
+
+static gcp_status send_usr1(void *arg)
+{
+    (void)arg;
+    pthread_kill(pthread_self(), SIGUSR1);
+    return GCP_OK;   /* not reached: the handler's fault unwinds */
+}
+
+START_TEST(fault_in_interrupting_handler_restores_mask)
+{
+    SKIP_UNDER_TSAN("fault_in_interrupting_handler_restores_mask");
+    ck_assert_ok(gcp_trap_install());
+    gcp_pool *p;
+    gcp_heap *h = one_heap(small_config(1), &p);
+    access_plan a = {.base = gcp_heap_base(h), .ref = (gcp_ref)gcp_heap_bound(h), .width = 1};
+    usr1_plan = &a;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = usr1_faults;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGUSR2);
+    ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+    sigset_t before, after;
+    ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, NULL, &before), 0);
+    ck_assert(!sigismember(&before, SIGUSR1));
+    for (int i = 0; i < 3; i++) {
+        gcp_trap t;
+        ck_assert_status(gcp_guarded_call(h, send_usr1, NULL, &t), GCP_ETRAP);
+        ck_assert_ptr_eq(t.heap, h);
+        ck_assert_int_eq(t.offset, (int64_t)gcp_heap_bound(h));
+        ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, NULL, &after), 0);
+        ck_assert_msg(!sigismember(&after, SIGUSR1), "SIGUSR1 left blocked");
+        ck_assert_msg(!sigismember(&after, SIGUSR2), "the handler's sa_mask left blocked");
+        ck_assert(same_mask(&before, &after));
+    }
+    done_with(p, h);
+}
+END_TEST
+
+/* A guarded call entered with signals blocked gets that mask back. */
+START_TEST(trap_restores_the_entry_mask)
+{
+    ck_assert_ok(gcp_trap_install());
+    gcp_pool *p;
+    gcp_heap *h = one_heap(small_config(1), &p);
+    sigset_t block, before, after;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR2);
+    sigaddset(&block, SIGRTMIN);
+    ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &block, NULL), 0);
+    ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, NULL, &before), 0);
+    expect_trap_at_bound(h, 8, true);
+    ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, NULL, &after), 0);
+    ck_assert(same_mask(&before, &after));
+    done_with(p, h);
+}
+END_TEST
+
 /* ---------------------------------------------------- signal stacks */
 
 static void *stack_thread(void *arg)
@@ -938,6 +1178,14 @@ static Suite *trap_suite(void)
     tcase_add_test(tc, ondemand_heaps_trap);
     tcase_add_test(tc, slot_reused_after_trap_reads_zero);
     tcase_add_test(tc, signal_mask_restored_after_trap);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("signal_handlers");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, handler_blocks_async_signals_and_not_faults);
+    tcase_add_test(tc, traps_from_a_50khz_timer_handler);
+    tcase_add_test(tc, fault_in_interrupting_handler_restores_mask);
+    tcase_add_test(tc, trap_restores_the_entry_mask);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("not_traps");
