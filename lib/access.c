@@ -56,11 +56,11 @@ static gcp_status alloc_obj(gcp_heap *heap, gcp_kind kind, uint32_t type_index,
         return st;
     /* A collector bug or a hostile free list must not send the header
      * outside the heap. */
-    if (!gcp_ref_is_heap(r) || (r & (GCP_OBJ_ALIGN - 1)) != 0 || (uint64_t)r + size > heap->mem.bound)
+    if (!gcp_ref_is_heap(r) || (r & (GCP_OBJ_ALIGN - 1)) != 0 || (uint64_t)r + size > heap->mem->bound)
         return gcp__heap_corrupt(heap);
     gcp__obj_init(heap, r, kind, type_index, (uint32_t)size, heap->ops->new_object_word);
     if (kind == GCP_KIND_ARRAY)
-        gcp__store32(heap->mem.base + r + GCP_ARRAY_LENGTH, length);
+        gcp__store32(heap->mem->base + r + GCP_ARRAY_LENGTH, length);
     heap->collected_since_alloc = false;
     *out = r;
     return GCP_OK;
@@ -80,7 +80,7 @@ gcp_status gcp_heap_alloc_externref(gcp_heap *heap, gcp_hostdata *table,
     if (st != GCP_OK)
         return st;
     (void)gcp__hostdata_bind(table, host_data_id, r);   /* checked above */
-    gcp__store32(heap->mem.base + r + GCP_OBJ_PAYLOAD, host_data_id);
+    gcp__store32(heap->mem->base + r + GCP_OBJ_PAYLOAD, host_data_id);
     *out = r;
     return GCP_OK;
 }

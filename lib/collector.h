@@ -60,7 +60,7 @@ typedef struct gcp_collector_ops {
      * new object (DRC: an initial count of 1 for the caller's reference). */
     uint32_t new_object_word;
 
-    /* Builds the per-heap state in heap->cdata.  heap->mem.bound may still
+    /* Builds the per-heap state in heap->cdata.  heap->mem->bound may still
      * be 0 here; reset() is always called before the first allocation.
      * GCP_ENOMEM. */
     gcp_status (*create)(gcp_heap *heap);

@@ -202,7 +202,7 @@ static void zct_add(drc_heap *d, gcp_ref r, uint8_t *p)
 static gcp_status drc_clone(gcp_heap *heap, gcp_ref ref)
 {
     if (gcp_ref_is_heap(ref))
-        count_inc(heap->mem.base + ref);
+        count_inc(heap->mem->base + ref);
     return GCP_OK;
 }
 
@@ -212,10 +212,10 @@ static gcp_status drc_write(gcp_heap *heap, gcp_hostdata *table, gcp_ref owner, 
     (void)table;
     (void)owner;
     if (gcp_ref_is_heap(new_ref))
-        count_inc(heap->mem.base + new_ref);
+        count_inc(heap->mem->base + new_ref);
     if (!gcp_ref_is_heap(old))
         return GCP_OK;
-    uint8_t *p = heap->mem.base + old;
+    uint8_t *p = heap->mem->base + old;
     bool zero;
     gcp_status st = count_dec(heap, p, &zero);
     if (st == GCP_OK && zero)
@@ -573,7 +573,7 @@ static void drc_gc_abort(gcp_collection *gc)
     gcp_ref *r;
     while ((r = gcp__vec_pop(&d->work)) != NULL)
         if (!gc->heap->poisoned)
-            zct_add(d, *r, gc->heap->mem.base + *r);
+            zct_add(d, *r, gc->heap->mem->base + *r);
     gcp__trace_drop(&d->base);
     d->phase = IDLE;
 }

@@ -44,7 +44,7 @@ static void class_range(const gcp_freelist *fl, uint32_t c, uint64_t *lo, uint64
 
 static uint64_t usable_end(const gcp_heap *heap)
 {
-    return heap->mem.bound < GCP_HEAP_LIMIT ? heap->mem.bound : GCP_HEAP_LIMIT;
+    return heap->mem->bound < GCP_HEAP_LIMIT ? heap->mem->bound : GCP_HEAP_LIMIT;
 }
 
 static void set_nonempty(gcp_freelist *fl, uint32_t c, bool on)
@@ -106,7 +106,7 @@ static bool block_ok(const gcp_freelist *fl, uint64_t off, uint32_t c, uint32_t 
     if ((off & (GCP_OBJ_ALIGN - 1)) != 0 || off < GCP_HEAP_START ||
         off + GCP_OBJ_HEADER_BYTES > fl->frontier)
         return false;
-    const uint8_t *p = fl->heap->mem.base + off;
+    const uint8_t *p = fl->heap->mem->base + off;
     if (gcp__load32(p + GCP_HDR_KIND) != (uint32_t)GCP_KIND_FREE)
         return false;
     uint64_t lo, hi;
@@ -140,7 +140,7 @@ static int take_fit(gcp_freelist *fl, uint32_t c, uint32_t size, gcp_ref *out)
             if (prev == 0)
                 fl->head[c] = next;
             else
-                gcp__store32(fl->heap->mem.base + prev + GCP_HDR_CWORD, next);
+                gcp__store32(fl->heap->mem->base + prev + GCP_HDR_CWORD, next);
             if (--fl->count[c] == 0)
                 set_nonempty(fl, c, false);
             fl->free_bytes -= bsize;
@@ -192,7 +192,7 @@ static int from_lists(gcp_freelist *fl, uint32_t size, gcp_ref *out)
 gcp_status gcp__fl_alloc_slow(gcp_freelist *fl, uint32_t size, gcp_ref *out)
 {
     gcp_heap *heap = fl->heap;
-    uint64_t max = heap->mem.max < GCP_HEAP_LIMIT ? heap->mem.max : GCP_HEAP_LIMIT;
+    uint64_t max = heap->mem->max < GCP_HEAP_LIMIT ? heap->mem->max : GCP_HEAP_LIMIT;
     if ((uint64_t)size > max - GCP_HEAP_START)
         return GCP_ETOOLARGE;
     for (int attempt = 0;; attempt++) {

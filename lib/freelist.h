@@ -77,7 +77,7 @@ static inline gcp_status gcp__fl_alloc(gcp_freelist *fl, uint32_t size, gcp_ref 
     /* Fast path: every list empty (a fresh heap, or one whose garbage all
      * went back to the frontier) and room below the bound: a bump. */
     uint64_t end = fl->frontier + size;
-    if ((fl->nonempty[0] | fl->nonempty[1]) == 0 && end <= fl->heap->mem.bound &&
+    if ((fl->nonempty[0] | fl->nonempty[1]) == 0 && end <= fl->heap->mem->bound &&
         end <= UINT32_MAX) {
         *out = (gcp_ref)fl->frontier;
         fl->frontier = end;

@@ -1,13 +1,12 @@
 /* Heap objects: creation, reset, the accessors for compiled code and
  * no-GC scopes. */
 #include "lib/heap.h"
-#include "lib/store.h"
 
 #include "lib/alloc.h"
+#include "lib/heapops.h"
 #include "lib/types.h"
 
-gcp_status gcp__heap_create(const gcp_pool_config *cfg, const gcp_mem *mem,
-                            bool pooled, gcp_heap **out)
+gcp_status gcp__heap_create(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap **out)
 {
     const gcp_collector_ops *ops = gcp__collector_ops(cfg->collector);
     if (!ops)
@@ -15,17 +14,17 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, const gcp_mem *mem,
     gcp_heap *h = gcp__calloc_lines(1, sizeof *h);
     if (!h)
         return GCP_ENOMEM;
-    h->mem = *mem;
+    h->mem = mem;
     h->ops = ops;
     h->types = cfg->types;
     h->step_budget = cfg->gc_step_budget;
-    h->pooled = pooled;
     h->gc.heap = h;
     gcp_status st = ops->create(h);
     if (st != GCP_OK) {
         gcp__free(h);
         return st;
     }
+    gcp__types_retain(h->types);
     *out = h;
     return GCP_OK;
 }
@@ -70,29 +69,47 @@ void gcp__heap_destroy(gcp_heap *heap)
     if (!heap)
         return;
     gcp__heap_abort_gc(heap);
-    gcp__store_drop_spare(heap);
+    if (heap->spare_free)
+        heap->spare_free(heap->spare);
     heap->ops->destroy(heap);
+    gcp_types_release(heap->types);
     gcp__free(heap);
 }
+
+static size_t heap_release(gcp_heap *heap)
+{
+    gcp__heap_abort_gc(heap);
+    return gcp__heap_high_water(heap);
+}
+
+static gcp_mem *heap_mem(const gcp_heap *heap) { return heap->mem; }
+
+const gcp_heap_ops gcp__heap_ops = {
+    .create = gcp__heap_create,
+    .release = heap_release,
+    .reset = gcp__heap_reset,
+    .destroy = gcp__heap_destroy,
+    .mem = heap_mem,
+};
 
 size_t gcp__heap_high_water(const gcp_heap *heap)
 {
     size_t hw = heap->ops->high_water(heap);
-    return hw < heap->mem.bound ? hw : heap->mem.bound;
+    return hw < heap->mem->bound ? hw : heap->mem->bound;
 }
 
 gcp_status gcp__heap_grow(gcp_heap *heap, size_t min_bound)
 {
-    if (min_bound <= heap->mem.bound)
+    if (min_bound <= heap->mem->bound)
         return GCP_OK;
-    if (min_bound > heap->mem.max)
+    if (min_bound > heap->mem->max)
         return GCP_ELIMIT;
-    return heap->mem.grow(&heap->mem, min_bound);
+    return heap->mem->grow(heap->mem, min_bound);
 }
 
-uint8_t *gcp_heap_base(const gcp_heap *heap) { return heap ? heap->mem.base : NULL; }
-size_t gcp_heap_bound(const gcp_heap *heap) { return heap ? heap->mem.bound : 0; }
-size_t gcp_heap_max(const gcp_heap *heap) { return heap ? heap->mem.max : 0; }
+uint8_t *gcp_heap_base(const gcp_heap *heap) { return heap ? heap->mem->base : NULL; }
+size_t gcp_heap_bound(const gcp_heap *heap) { return heap ? heap->mem->bound : 0; }
+size_t gcp_heap_max(const gcp_heap *heap) { return heap ? heap->mem->max : 0; }
 void *gcp_heap_collector_data(gcp_heap *heap)
 {
     return heap && heap->ops->data ? heap->ops->data(heap) : NULL;

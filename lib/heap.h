@@ -1,5 +1,5 @@
-/* The heap object and the entry points pool/ uses to build, reset and
- * destroy heaps.  Collector-specific state lives behind `ops`. */
+/* The heap object and its internal entry points (pool/ sees only
+ * lib/heapops.h).  Collector-specific state lives behind `ops`. */
 #ifndef GCP_LIB_HEAP_H
 #define GCP_LIB_HEAP_H
 
@@ -11,45 +11,40 @@
 #include "lib/mem.h"
 
 struct gcp_heap {
-    gcp_mem mem;                          /* must stay first */
+    gcp_mem *mem;                         /* the owner's descriptor */
     const struct gcp_collector_ops *ops;
-    gcp_types *types;                     /* shared registry (may be NULL) */
+    gcp_types *types;                     /* shared registry, retained (may be NULL) */
     uint32_t step_budget;
     uint32_t no_gc_depth;
     bool poisoned;
-    bool pooled;                          /* owner is a pool slot */
     /* A collection has completed since the last successful allocation (or
      * since the reset): an allocation that still finds no room gets
      * GCP_ELIMIT, not GCP_NEED_GC. */
     bool collected_since_alloc;
     uint64_t collections;                 /* completed since the last reset */
     void *cdata;                          /* collector state */
-    /* The store (with its host-data table and roots list) of the heap's
-     * last holder, kept for the next one so that store churn allocates
-     * no host memory.  Owned by the heap; see lib/store.c. */
-    struct gcp_store *spare_store;
+    /* Parts a heap keeps between holders for its next one (lib/store.c
+     * keeps the last store there, so that store churn allocates no host
+     * memory): freed with spare_free when the heap is destroyed. */
+    void *spare;
+    void (*spare_free)(void *spare);
     gcp_collection gc;                    /* the heap's collection object */
 };
 
-/* Builds a heap over mem (whose accessible bytes read zero) with the
- * collector and types of cfg.  GCP_ENOMEM, GCP_EINVAL (unknown collector). */
-gcp_status gcp__heap_create(const gcp_pool_config *cfg, const gcp_mem *mem,
-                            bool pooled, gcp_heap **out);
-/* Returns the heap to the fresh state.  Called by the owner after it has
- * zeroed (or given back) every accessible byte and set mem.bound.  Writes
- * nothing into the heap: a collection still in progress (the owner should
- * have ended it at release) is dropped without the collector's abort. */
+/* The entries of gcp__heap_ops (lib/heapops.h), for lib/ and the tests. */
+gcp_status gcp__heap_create(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap **out);
+/* A collection still in progress at reset (the owner should have ended it
+ * at release) is dropped without the collector's abort. */
 void gcp__heap_reset(gcp_heap *heap);
-/* Frees the heap's host-side state (not its memory). */
 void gcp__heap_destroy(gcp_heap *heap);
 
 /* Bytes of the heap the collector has handed out since the last reset
  * (every byte an allocation returned lies below this).  Compiled code may
- * still have written anywhere below mem.bound. */
+ * still have written anywhere below mem->bound. */
 size_t gcp__heap_high_water(const gcp_heap *heap);
 
 /* Asks the owner to make at least min_bound bytes accessible (it may give
- * more, usually doubling).  GCP_OK, GCP_ELIMIT past mem.max, GCP_ESYS. */
+ * more, usually doubling).  GCP_OK, GCP_ELIMIT past mem->max, GCP_ESYS. */
 gcp_status gcp__heap_grow(gcp_heap *heap, size_t min_bound);
 
 /* GCP_OK if mutator operations may run: GCP_EINVAL for NULL, GCP_EPOISONED,

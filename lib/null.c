@@ -10,7 +10,7 @@
 
 static uint32_t limit_of(const gcp_heap *heap)
 {
-    return heap->mem.bound > GCP_HEAP_LIMIT ? (uint32_t)GCP_HEAP_LIMIT : (uint32_t)heap->mem.bound;
+    return heap->mem->bound > GCP_HEAP_LIMIT ? (uint32_t)GCP_HEAP_LIMIT : (uint32_t)heap->mem->bound;
 }
 
 static gcp_status null_create(gcp_heap *heap)
@@ -42,22 +42,22 @@ static gcp_status null_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out)
     uint64_t next = b->next;
     /* Compiled code may have moved next (inline allocation) or scribbled
      * on it: it must stay aligned, past the start and inside the bound. */
-    if ((next & (GCP_OBJ_ALIGN - 1)) != 0 || next < GCP_HEAP_START || next > heap->mem.bound)
+    if ((next & (GCP_OBJ_ALIGN - 1)) != 0 || next < GCP_HEAP_START || next > heap->mem->bound)
         return gcp__heap_corrupt(heap);
-    uint64_t max = heap->mem.max < GCP_HEAP_LIMIT ? heap->mem.max : GCP_HEAP_LIMIT;
+    uint64_t max = heap->mem->max < GCP_HEAP_LIMIT ? heap->mem->max : GCP_HEAP_LIMIT;
     if ((uint64_t)size > max - GCP_HEAP_START)
         return GCP_ETOOLARGE;
     uint64_t end = next + size;
     if (end > max)
         return GCP_NEED_GC;
-    if (end > heap->mem.bound) {
+    if (end > heap->mem->bound) {
         gcp_status st = gcp__heap_grow(heap, (size_t)end);
         if (st == GCP_ELIMIT)
             return GCP_NEED_GC;
         if (st != GCP_OK)
             return st;
         b->limit = limit_of(heap);
-        if (end > heap->mem.bound)   /* the owner gave less than asked */
+        if (end > heap->mem->bound)   /* the owner gave less than asked */
             return GCP_NEED_GC;
     }
     b->next = (uint32_t)end;

@@ -27,10 +27,10 @@ static gcp_status read_header(gcp_heap *heap, gcp_ref ref, gcp_obj *out)
 {
     if (!gcp_ref_is_heap(ref))
         return GCP_EINVAL;
-    size_t bound = heap->mem.bound;
+    size_t bound = heap->mem->bound;
     if ((ref & (GCP_OBJ_ALIGN - 1)) != 0 || (uint64_t)ref + GCP_OBJ_HEADER_BYTES > bound)
         return gcp__heap_corrupt(heap);
-    uint8_t *p = heap->mem.base + ref;
+    uint8_t *p = heap->mem->base + ref;
     uint32_t w0 = gcp__load32(p + GCP_HDR_KIND);
     if (w0 >> 16)
         return gcp__heap_corrupt(heap);
@@ -108,7 +108,7 @@ gcp_status gcp__ref_check(gcp_heap *heap, gcp_ref ref)
 void gcp__obj_init(gcp_heap *heap, gcp_ref off, gcp_kind kind, uint32_t type_index,
                    uint32_t size, uint32_t cword)
 {
-    uint8_t *p = heap->mem.base + off;
+    uint8_t *p = heap->mem->base + off;
     gcp__store32(p + GCP_HDR_KIND, (uint32_t)kind);
     gcp__store32(p + GCP_HDR_TYPE, type_index);
     gcp__store32(p + GCP_HDR_SIZE, size);
@@ -118,7 +118,7 @@ void gcp__obj_init(gcp_heap *heap, gcp_ref off, gcp_kind kind, uint32_t type_ind
 
 void gcp__block_init_free(gcp_heap *heap, gcp_ref off, uint32_t size, uint32_t next)
 {
-    uint8_t *p = heap->mem.base + off;
+    uint8_t *p = heap->mem->base + off;
     gcp__store32(p + GCP_HDR_KIND, (uint32_t)GCP_KIND_FREE);
     gcp__store32(p + GCP_HDR_TYPE, 0);
     gcp__store32(p + GCP_HDR_SIZE, size);

@@ -4,11 +4,19 @@
 #include "lib/heap.h"
 #include "lib/hostdata.h"
 #include "lib/object.h"
-#include "lib/store.h"
+
+/* Where a store's heap goes back to: a pool, or the on-demand allocator. */
+typedef struct heap_source {
+    gcp_status (*give_back)(gcp_store *s);
+    /* The heap lives on after give_back (a pool slot's does): it keeps the
+     * emptied store for its next holder. */
+    bool heap_outlives;
+} heap_source;
 
 struct gcp_store {
     gcp_heap *heap;
-    gcp_pool *pool;          /* NULL: on-demand heap */
+    gcp_pool *pool;          /* the heap's pool (NULL: on-demand) */
+    const heap_source *src;
     gcp_hostdata *table;
     gcp_roots *roots;
     /* Handed out and not yet freed.  A freed pooled store stays allocated
@@ -25,26 +33,28 @@ static void free_parts(gcp_store *s)
     gcp__free(s);
 }
 
-void gcp__store_drop_spare(gcp_heap *heap)
-{
-    if (heap->spare_store) {
-        free_parts(heap->spare_store);
-        heap->spare_store = NULL;
-    }
-}
+static void free_spare(void *spare) { free_parts(spare); }
+
+static gcp_status give_to_pool(gcp_store *s) { return gcp_pool_release(s->pool, s->heap); }
+static gcp_status give_to_ondemand(gcp_store *s) { return gcp_heap_free_ondemand(s->heap); }
+static const heap_source pooled_source = {give_to_pool, true};
+static const heap_source ondemand_source = {give_to_ondemand, false};
 
 /* Builds the store around an acquired heap; on failure gives the heap back.
  * A pooled heap's previous store is reused when there is one: its table
  * and roots list are empty (and their storage kept). */
-static gcp_status make_store(gcp_pool *pool, gcp_heap *heap, gcp_store **out)
+static gcp_status make_store(gcp_pool *pool, gcp_heap *heap, const heap_source *src,
+                             gcp_store **out)
 {
-    gcp_store *s = heap->spare_store;
+    gcp_store *s = heap->spare;
     if (s) {
         /* Every id of the old table died with the reset of the heap. */
         gcp__hostdata_renew(s->table);
-        heap->spare_store = NULL;
+        heap->spare = NULL;
+        heap->spare_free = NULL;
         s->heap = heap;
         s->pool = pool;
+        s->src = src;
         s->live = true;
         *out = s;
         return GCP_OK;
@@ -58,14 +68,13 @@ static gcp_status make_store(gcp_pool *pool, gcp_heap *heap, gcp_store **out)
             gcp_hostdata_free(s->table);
             gcp__free(s);
         }
-        if (pool)
-            gcp_pool_release(pool, heap);
-        else
-            gcp_heap_free_ondemand(heap);
+        gcp_store tmp = {.heap = heap, .pool = pool};
+        (void)src->give_back(&tmp);
         return st;
     }
     s->heap = heap;
     s->pool = pool;
+    s->src = src;
     s->live = true;
     *out = s;
     return GCP_OK;
@@ -79,7 +88,7 @@ gcp_status gcp_store_new(gcp_pool *pool, gcp_store **out)
     gcp_status st = gcp_pool_acquire(pool, &heap);
     if (st != GCP_OK)
         return st;
-    return make_store(pool, heap, out);
+    return make_store(pool, heap, &pooled_source, out);
 }
 
 gcp_status gcp_store_new_ondemand(const gcp_pool_config *cfg, gcp_store **out)
@@ -90,7 +99,7 @@ gcp_status gcp_store_new_ondemand(const gcp_pool_config *cfg, gcp_store **out)
     gcp_status st = gcp_heap_new_ondemand(cfg, &heap);
     if (st != GCP_OK)
         return st;
-    return make_store(NULL, heap, out);
+    return make_store(NULL, heap, &ondemand_source, out);
 }
 
 gcp_status gcp_store_free(gcp_store *store)
@@ -105,10 +114,10 @@ gcp_status gcp_store_free(gcp_store *store)
     gcp_hostdata_clear(store->table);
     gcp_roots_clear(store->roots);
     gcp_heap *heap = store->heap;
-    if (!store->pool) {
+    if (!store->src->heap_outlives) {
         /* The heap first: if the kernel refuses to unmap it, the store
          * stays whole (and empty) and may be freed again. */
-        gcp_status st = gcp_heap_free_ondemand(heap);
+        gcp_status st = store->src->give_back(store);
         if (st == GCP_OK)
             free_parts(store);
         return st;
@@ -117,10 +126,11 @@ gcp_status gcp_store_free(gcp_store *store)
      * handed over before the release: once released, the heap belongs to
      * whoever acquires it next. */
     store->live = false;
-    if (heap->spare_store != store)
-        gcp__store_drop_spare(heap);
-    heap->spare_store = store;
-    return gcp_pool_release(store->pool, heap);
+    if (heap->spare != store && heap->spare_free)
+        heap->spare_free(heap->spare);
+    heap->spare = store;
+    heap->spare_free = free_spare;
+    return store->src->give_back(store);
 }
 
 gcp_heap *gcp_store_heap(gcp_store *store) { return store ? store->heap : NULL; }

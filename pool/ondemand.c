@@ -4,8 +4,7 @@
 
 #include "gcpool.h"
 #include "lib/alloc.h"
-#include "lib/heap.h"
-#include "lib/types.h"
+#include "lib/heapops.h"
 #include "pool/slot.h"
 #include "pool/trap.h"
 #include "pool/vm.h"
@@ -42,9 +41,10 @@ gcp_status gcp_heap_new_ondemand(const gcp_pool_config *cfg, gcp_heap **out)
     od->slot.layout = &od->layout;
     od->slot.pool = NULL;
     atomic_init(&od->slot.state, GCP_SLOT_IN_USE);
-    gcp_mem mem = {.base = od->slot.base, .bound = 0, .max = layout.max,
-                   .grow = gcp__slot_grow, .owner = &od->slot};
-    st = gcp__heap_create(cfg, &mem, false, &od->slot.heap);
+    od->slot.mem = (gcp_mem){.base = od->slot.base, .bound = 0, .max = layout.max,
+                             .grow = gcp__slot_grow, .owner = &od->slot,
+                             .kind = GCP_MEM_ONDEMAND};
+    st = gcp__heap_ops.create(cfg, &od->slot.mem, &od->slot.heap);
     if (st != GCP_OK)
         goto fail_unmap;
     st = gcp__slot_prepare(&od->slot);
@@ -55,13 +55,12 @@ gcp_status gcp_heap_new_ondemand(const gcp_pool_config *cfg, gcp_heap **out)
                             &od->slot, 1, &od->trap_id);
     if (st != GCP_OK)
         goto fail_heap;
-    gcp__types_retain(cfg->types);
-    gcp__heap_reset(od->slot.heap);
+    gcp__heap_ops.reset(od->slot.heap);
     *out = od->slot.heap;
     return GCP_OK;
 
 fail_heap:
-    gcp__heap_destroy(od->slot.heap);
+    gcp__heap_ops.destroy(od->slot.heap);
 fail_unmap: {
     int saved = errno;
     gcp__vm_unmap(&od->map);
@@ -79,18 +78,17 @@ gcp_status gcp_heap_free_ondemand(gcp_heap *heap)
 {
     if (!heap)
         return GCP_OK;
-    if (heap->pooled)
+    gcp_mem *mem = gcp__heap_ops.mem(heap);
+    if (mem->kind != GCP_MEM_ONDEMAND)
         return GCP_EFOREIGN;
-    ondemand *od = heap->mem.owner;
+    ondemand *od = mem->owner;
     /* A collection in progress ends before the memory goes. */
-    gcp__heap_abort_gc(heap);
+    gcp__heap_ops.release(heap);
     /* Unmapped first: if the kernel refuses, the heap is left whole. */
     if (gcp__vm_unmap(&od->map) != GCP_OK)
         return GCP_ESYS;
     gcp__trap_unregister(od->trap_id);
-    gcp_types *types = heap->types;
-    gcp__heap_destroy(heap);
-    gcp_types_release(types);
+    gcp__heap_ops.destroy(heap);
     gcp__free(od);
     return GCP_OK;
 }

@@ -28,8 +28,7 @@
 
 #include "gcpool.h"
 #include "lib/alloc.h"
-#include "lib/heap.h"
-#include "lib/types.h"
+#include "lib/heapops.h"
 #include "pool/slot.h"
 #include "pool/trap.h"
 #include "pool/vm.h"
@@ -172,7 +171,7 @@ static uint32_t pop_any_warm(gcp_pool *pool, shard *sh)
 static void destroy_slots(gcp_pool *p, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
-        gcp__heap_destroy(p->slots[i].heap);
+        gcp__heap_ops.destroy(p->slots[i].heap);
 }
 
 static uint32_t online_cpus(void)
@@ -226,9 +225,9 @@ gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
         s->pool = p;
         s->index = built;
         atomic_init(&s->state, GCP_SLOT_FREE);
-        gcp_mem mem = {.base = s->base, .bound = 0, .max = layout.max,
-                       .grow = gcp__slot_grow, .owner = s};
-        st = gcp__heap_create(cfg, &mem, true, &s->heap);
+        s->mem = (gcp_mem){.base = s->base, .bound = 0, .max = layout.max,
+                           .grow = gcp__slot_grow, .owner = s, .kind = GCP_MEM_POOLED};
+        st = gcp__heap_ops.create(cfg, &s->mem, &s->heap);
         if (st != GCP_OK)
             goto fail_heaps;
     }
@@ -240,7 +239,6 @@ gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
                             p->slots, cfg->num_slots, &p->trap_id);
     if (st != GCP_OK)
         goto fail_heaps;
-    gcp__types_retain(cfg->types);
     *out = p;
     return GCP_OK;
 
@@ -280,13 +278,12 @@ gcp_status gcp_pool_free(gcp_pool *pool)
      * since the whole reservation is about to be unmapped.  Any collection
      * still recorded on a heap ends before its memory goes. */
     for (uint32_t i = 0; i < pool->cfg.num_slots; i++)
-        gcp__heap_abort_gc(pool->slots[i].heap);
+        (void)gcp__heap_ops.release(pool->slots[i].heap);
     /* Unmapped first: if the kernel refuses, the pool is left whole. */
     if (gcp__vm_unmap(&pool->map) != GCP_OK)
         return GCP_ESYS;
     gcp__trap_unregister(pool->trap_id);
     destroy_slots(pool, pool->cfg.num_slots);
-    gcp_types_release(pool->cfg.types);
     gcp__free(pool->slots);
     gcp__free(pool->shards);
     gcp__free(pool);
@@ -483,7 +480,7 @@ gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out)
         errno = saved;
         return st;
     }
-    gcp__heap_reset(s->heap);
+    gcp__heap_ops.reset(s->heap);
     atomic_store_explicit(&s->state, GCP_SLOT_IN_USE, memory_order_relaxed);
     atomic_fetch_add_explicit(&sh->acquires, 1, memory_order_relaxed);
     *out = s->heap;
@@ -493,9 +490,10 @@ gcp_status gcp_pool_acquire(gcp_pool *pool, gcp_heap **out)
 /* The slot behind heap if it is one of this pool's, else NULL. */
 static gcp_slot *slot_of(gcp_pool *pool, gcp_heap *heap)
 {
-    if (!heap->pooled)
+    const gcp_mem *mem = gcp__heap_ops.mem(heap);
+    if (mem->kind != GCP_MEM_POOLED)
         return NULL;
-    gcp_slot *s = heap->mem.owner;
+    gcp_slot *s = mem->owner;
     uintptr_t lo = (uintptr_t)pool->slots;
     uintptr_t hi = (uintptr_t)(pool->slots + pool->cfg.num_slots);
     uintptr_t at = (uintptr_t)s;
@@ -518,11 +516,11 @@ gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap)
     /* A collection in progress ends while the heap is still intact: its
      * abort may write (a sweep hands back what it swept), and nothing may
      * write into the heap once it is zeroed below. */
-    gcp__heap_abort_gc(heap);
+    size_t high_water = gcp__heap_ops.release(heap);
     shard *sh = my_shard(pool);
     gcp_scrub_result res;
     size_t excess;
-    gcp_status st = gcp__slot_scrub(s, gcp__heap_high_water(heap), &res, &excess);
+    gcp_status st = gcp__slot_scrub(s, high_water, &res, &excess);
     atomic_fetch_add_explicit(&sh->bytes_zeroed, res.zeroed, memory_order_relaxed);
     atomic_fetch_add_explicit(&sh->releases, 1, memory_order_relaxed);
     if (st != GCP_OK) {

@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "lib/heap.h"
 #include "pool/vm.h"
 
 #define FOUR_GIB (UINT64_C(1) << 32)
@@ -81,7 +80,7 @@ gcp_status gcp__slot_grow(gcp_mem *mem, size_t min_bound)
 
 gcp_status gcp__slot_prepare(gcp_slot *slot)
 {
-    gcp_mem *mem = &slot->heap->mem;
+    gcp_mem *mem = &slot->mem;
     if (mem->bound >= slot->layout->initial)
         return GCP_OK;
     gcp_status st = gcp__vm_commit(mem->base + mem->bound, slot->layout->initial - mem->bound);
@@ -115,7 +114,7 @@ static gcp_status shrink_bound(gcp_mem *mem, size_t want)
 gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, gcp_scrub_result *res,
                            size_t *excess)
 {
-    gcp_mem *mem = &slot->heap->mem;
+    gcp_mem *mem = &slot->mem;
     const gcp_layout *l = slot->layout;
     size_t bound = mem->bound;
     size_t keep = bound < l->keep_resident ? bound : l->keep_resident;
@@ -142,7 +141,7 @@ gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, gcp_scrub_result *
 
 size_t gcp__slot_decommit_range(const gcp_slot *slot, bool all, uint8_t **start)
 {
-    const gcp_mem *mem = &slot->heap->mem;
+    const gcp_mem *mem = &slot->mem;
     size_t from = all ? 0 : slot->layout->keep_resident;
     if (from > mem->bound)
         from = mem->bound;
@@ -152,7 +151,7 @@ size_t gcp__slot_decommit_range(const gcp_slot *slot, bool all, uint8_t **start)
 
 gcp_status gcp__slot_after_decommit(gcp_slot *slot, bool all, bool given_back)
 {
-    gcp_mem *mem = &slot->heap->mem;
+    gcp_mem *mem = &slot->mem;
     const gcp_layout *l = slot->layout;
     size_t keep = all ? 0 : l->keep_resident;
     size_t new_bound = keep > l->initial ? keep : l->initial;
@@ -172,7 +171,7 @@ gcp_status gcp__slot_after_decommit(gcp_slot *slot, bool all, bool given_back)
 
 gcp_status gcp__slot_repair(gcp_slot *slot)
 {
-    gcp_mem *mem = &slot->heap->mem;
+    gcp_mem *mem = &slot->mem;
     const gcp_layout *l = slot->layout;
     gcp_status st = gcp__vm_commit(mem->base, mem->bound);
     if (st != GCP_OK)

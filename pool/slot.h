@@ -39,6 +39,7 @@ typedef struct gcp_scrub_result {
  * are written concurrently. */
 typedef struct gcp_slot {
     alignas(64) gcp_heap *heap;            /* built once, reset between holders */
+    gcp_mem mem;               /* the heap's memory descriptor, owned here */
     uint8_t *base;             /* heap base inside the reservation */
     const gcp_layout *layout;
     struct gcp_pool *pool;     /* NULL for on-demand heaps */

@@ -352,9 +352,9 @@ START_TEST(reuse_after_growth_reads_zero)
         ck_assert_uint_eq(st.decommit_queued, 0);
         assert_heap_zero(h);
         /* Grow to the maximum, past keep_resident, and dirty everything. */
-        ck_assert_ok(h->mem.grow(&h->mem, gcp_heap_max(h)));
+        ck_assert_ok(h->mem->grow(h->mem, gcp_heap_max(h)));
         ck_assert_uint_eq(gcp_heap_bound(h), gcp_heap_max(h));
-        ck_assert_status(h->mem.grow(&h->mem, gcp_heap_max(h) + 1), GCP_ELIMIT);
+        ck_assert_status(h->mem->grow(h->mem, gcp_heap_max(h) + 1), GCP_ELIMIT);
         fill_heap(h, (uint8_t)(0x11 * (round + 1)));
         ck_assert_ok(gcp_pool_release(p, h));
         ck_assert_ok(gcp_pool_stats_get(p, &st));
@@ -371,7 +371,7 @@ START_TEST(reuse_after_growth_reads_zero)
     ck_assert_uint_eq(gcp_heap_bound(h), 4 * KIB);
     assert_heap_zero(h);
     /* Memory past the kept bound comes back zero when the heap grows again. */
-    ck_assert_ok(h->mem.grow(&h->mem, gcp_heap_max(h)));
+    ck_assert_ok(h->mem->grow(h->mem, gcp_heap_max(h)));
     assert_heap_zero(h);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_trim(p));
@@ -387,7 +387,7 @@ START_TEST(ondemand_heap_works)
     ck_assert_ok(gcp_heap_new_ondemand(&c, &h));
     ck_assert_uint_eq(gcp_heap_bound(h), 4 * KIB);
     assert_heap_zero(h);
-    ck_assert_ok(h->mem.grow(&h->mem, 100 * KIB));
+    ck_assert_ok(h->mem->grow(h->mem, 100 * KIB));
     ck_assert_uint_ge(gcp_heap_bound(h), 100 * KIB);
     fill_heap(h, 3);
     ck_assert_ok(gcp_heap_free_ondemand(h));

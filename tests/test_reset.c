@@ -19,7 +19,7 @@ START_TEST(canary_never_leaks_across_sizes)
         gcp_heap *h;
         ck_assert_ok(gcp_pool_acquire(p, &h));
         assert_heap_zero(h);
-        ck_assert_ok(h->mem.grow(&h->mem, sizes[i]));
+        ck_assert_ok(h->mem->grow(h->mem, sizes[i]));
         fill_heap(h, (uint8_t)(0xA0 + i));
         ck_assert_ok(gcp_pool_release(p, h));
     }
@@ -27,7 +27,7 @@ START_TEST(canary_never_leaks_across_sizes)
     ck_assert_ok(gcp_pool_acquire(p, &h));
     assert_heap_zero(h);
     /* And whatever it grows into. */
-    ck_assert_ok(h->mem.grow(&h->mem, gcp_heap_max(h)));
+    ck_assert_ok(h->mem->grow(h->mem, gcp_heap_max(h)));
     assert_heap_zero(h);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_free(p));
@@ -103,7 +103,7 @@ START_TEST(decommit_queue_gives_back_in_batches)
     ck_assert_ok(gcp_pool_new(&c, &p));
     for (int i = 0; i < 10; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h[i]));
-        ck_assert_ok(h[i]->mem.grow(&h[i]->mem, 1 * MIB));
+        ck_assert_ok(h[i]->mem->grow(h[i]->mem, 1 * MIB));
         fill_heap(h[i], 0x5C);
     }
     ck_assert_ok(gcp_pool_stats_get(p, &st));
@@ -122,7 +122,7 @@ START_TEST(decommit_queue_gives_back_in_batches)
     ck_assert_uint_eq(st.resident_bytes, 0);
     for (int i = 0; i < 10; i++) {
         ck_assert_ok(gcp_pool_acquire(p, &h[i]));
-        ck_assert_ok(h[i]->mem.grow(&h[i]->mem, 1 * MIB));
+        ck_assert_ok(h[i]->mem->grow(h[i]->mem, 1 * MIB));
         assert_heap_zero(h[i]);
     }
     for (int i = 0; i < 10; i++)
@@ -138,7 +138,7 @@ START_TEST(bound_shrinks_after_a_run_of_small_holders)
     gcp_heap *h;
     ck_assert_ok(gcp_pool_new(&c, &p));
     ck_assert_ok(gcp_pool_acquire(p, &h));
-    ck_assert_ok(h->mem.grow(&h->mem, 128 * KIB));
+    ck_assert_ok(h->mem->grow(h->mem, 128 * KIB));
     fill_heap(h, 1);
     ck_assert_ok(gcp_pool_release(p, h));
     /* The bound is kept while holders might still need it... */
@@ -159,7 +159,7 @@ START_TEST(bound_shrinks_after_a_run_of_small_holders)
     else
         ck_assert_uint_eq(gcp_heap_bound(h), 128 * KIB);
     assert_heap_zero(h);
-    ck_assert_ok(h->mem.grow(&h->mem, 128 * KIB));
+    ck_assert_ok(h->mem->grow(h->mem, 128 * KIB));
     assert_heap_zero(h);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_free(p));
@@ -181,17 +181,17 @@ START_TEST(huge_pages_grow_in_2mib_steps)
     ck_assert_ok(gcp_pool_acquire(p, &h));
     ck_assert_uint_eq((uintptr_t)gcp_heap_base(h) % (2 * MIB), 0);
     ck_assert_uint_eq(gcp_heap_bound(h), 4 * KIB);
-    ck_assert_ok(h->mem.grow(&h->mem, 64 * KIB));
+    ck_assert_ok(h->mem->grow(h->mem, 64 * KIB));
     ck_assert_uint_eq(gcp_heap_bound(h), 64 * KIB);     /* small heaps unchanged */
-    ck_assert_ok(h->mem.grow(&h->mem, 2 * MIB + 1));
+    ck_assert_ok(h->mem->grow(h->mem, 2 * MIB + 1));
     ck_assert_uint_eq(gcp_heap_bound(h), 4 * MIB);      /* 2 MiB steps past 2 MiB */
-    ck_assert_ok(h->mem.grow(&h->mem, 5 * MIB));
+    ck_assert_ok(h->mem->grow(h->mem, 5 * MIB));
     ck_assert_uint_eq(gcp_heap_bound(h), 8 * MIB);
     fill_heap(h, 0xEF);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_acquire(p, &h));
     assert_heap_zero(h);
-    ck_assert_ok(h->mem.grow(&h->mem, 16 * MIB));
+    ck_assert_ok(h->mem->grow(h->mem, 16 * MIB));
     assert_heap_zero(h);
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_free(p));
@@ -228,7 +228,7 @@ static void *churn(void *v)
         /* Sometimes dirty past keep_resident, so the decommit queue runs
          * concurrently with the warm stacks. */
         size_t want = (i % 50 == 0) ? 512 * KIB : (i % 7 + 1) * 4 * KIB;
-        if (h->mem.grow(&h->mem, want) != GCP_OK)
+        if (h->mem->grow(h->mem, want) != GCP_OK)
             a->errors++;
         const uint8_t *b = gcp_heap_base(h);
         for (size_t o = 0; o < gcp_heap_bound(h); o += 512)
@@ -296,7 +296,7 @@ static void *queue_churn(void *v)
             a->exhausted++;
             continue;
         }
-        if (st != GCP_OK || h->mem.grow(&h->mem, 512 * KIB) != GCP_OK) {
+        if (st != GCP_OK || h->mem->grow(h->mem, 512 * KIB) != GCP_OK) {
             a->errors++;
             continue;
         }

@@ -1,0 +1,35 @@
+/* The heap-ops table: the other interface between pool/ and lib/ (with the
+ * memory descriptor of lib/mem.h).  pool/ builds, releases, resets and
+ * destroys heaps through it and never reads or writes a heap's fields. */
+#ifndef GCP_LIB_HEAPOPS_H
+#define GCP_LIB_HEAPOPS_H
+
+#include <stddef.h>
+
+#include "gcpool.h"
+#include "lib/mem.h"
+
+typedef struct gcp_heap_ops {
+    /* Builds a heap over *mem (accessible bytes read zero; the descriptor
+     * stays the owner's and must outlive the heap) with cfg's collector,
+     * step budget and types, which the heap retains until destroyed.
+     * GCP_ENOMEM, GCP_EINVAL (unknown collector). */
+    gcp_status (*create)(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap **out);
+    /* The holder gave the heap back: ends any collection in progress while
+     * the memory is intact, and returns the bytes the collector handed out
+     * since the last reset (what the owner must scrub, at the least). */
+    size_t (*release)(gcp_heap *heap);
+    /* Back to the fresh state, after the owner zeroed (or gave back) every
+     * accessible byte and set mem->bound.  Writes nothing into the heap. */
+    void (*reset)(gcp_heap *heap);
+    /* Frees the heap's host-side state (not its memory) and releases its
+     * types.  NULL ignored. */
+    void (*destroy)(gcp_heap *heap);
+    /* The descriptor the heap was built over (to find its owner). */
+    gcp_mem *(*mem)(const gcp_heap *heap);
+} gcp_heap_ops;
+
+/* The one implementation (lib/heap.c). */
+extern const gcp_heap_ops gcp__heap_ops;
+
+#endif
