@@ -58,7 +58,7 @@ struct gcp_pool {
     alignas(64) stack_head cold;
     alignas(64) stack_head decommit;
     _Atomic uint32_t decommit_len;
-    _Atomic uint64_t exhaustions, bytes_decommitted, decommit_batches, decommit_calls;
+    _Atomic uint64_t exhaustions, bytes_decommitted, decommit_batches;
     _Atomic uint64_t bytes_zeroed_fallback;  /* refused give-backs zeroed in place */
     /* The kernel refused to give back memory with EINVAL (locked pages):
      * give-backs are zeroed in place until gcp_pool_trim tries again. */
@@ -342,8 +342,7 @@ static uint32_t drain_decommit_queue(gcp_pool *p, bool force_all, uint32_t *reti
         if (nr && !atomic_load_explicit(&p->zero_in_place, memory_order_relaxed)) {
             bool live_done[64];
             int err;
-            int calls = gcp__vm_decommit_many(live, nr, live_done, &err);
-            atomic_fetch_add_explicit(&p->decommit_calls, (uint64_t)calls, memory_order_relaxed);
+            (void)gcp__vm_decommit_many(live, nr, live_done, &err);
             /* Locked memory (mlockall, mlock) is never given back: say so
              * once instead of asking for every slot. */
             if (err == EINVAL)

@@ -95,13 +95,6 @@ gcp_status gcp__vm_protect_none(uint8_t *p, size_t size)
     return gcp__sys()->mprotect(p, size, PROT_NONE) == 0 ? GCP_OK : GCP_ESYS;
 }
 
-gcp_status gcp__vm_decommit(uint8_t *p, size_t size)
-{
-    if (size == 0)
-        return GCP_OK;
-    return gcp__sys()->madvise(p, size, MADV_DONTNEED) == 0 ? GCP_OK : GCP_ESYS;
-}
-
 /* pidfd of this process for process_madvise, or -1 when the kernel lacks
  * it (or refuses MADV_DONTNEED through it).  Tied to the pid that opened
  * it, so a forked child opens its own. */

@@ -18,8 +18,6 @@ gcp_status gcp__vm_unreserve(uint8_t *p, size_t size);
 gcp_status gcp__vm_commit(uint8_t *p, size_t size);
 /* Makes [p, p+size) inaccessible (contents kept). */
 gcp_status gcp__vm_protect_none(uint8_t *p, size_t size);
-/* Gives [p, p+size) back to the kernel; it reads zero when next touched. */
-gcp_status gcp__vm_decommit(uint8_t *p, size_t size);
 
 #define GCP_HUGE_PAGE ((size_t)2 << 20)
 
