@@ -21,7 +21,7 @@
 #include "lib/freelist.h"
 #include "lib/heap.h"
 #include "lib/inspect.h"
-#include "lib/reclaim.h"
+#include "lib/trace.h"
 
 #ifdef HAVE_BDWGC
 #include <gc.h>

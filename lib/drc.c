@@ -42,7 +42,7 @@
  * three sliced walks of the heap.  (1) Every count an object gets from
  * another object's field is taken away, leaving the references held from
  * outside the heap.  (2) Objects with such a count, exposed objects and roots are
- * traced from (the shared tracer, lib/reclaim.h).  (3) Marked objects get
+ * traced from (the shared tracer, lib/trace.h).  (3) Marked objects get
  * their fields' counts back; unmarked ones are garbage nothing outside
  * reaches, cycles included, and are freed (externrefs finalized), and the
  * counts they held on survivors stay taken.  A corruption met half-way
@@ -58,7 +58,7 @@
 #include "lib/heap.h"
 #include "lib/hostdata.h"
 #include "lib/object.h"
-#include "lib/reclaim.h"
+#include "lib/trace.h"
 #include "lib/vec.h"
 
 enum phase { IDLE, ROOTS, ZCT, SCAN, T_UNCOUNT, T_MARK, T_SWEEP };

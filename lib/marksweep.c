@@ -23,14 +23,14 @@
  * The grey stack is host memory too, growable, and holds each object at
  * most once (an object is marked when pushed), so its size is bounded by
  * the number of objects below the frontier.  Both are the shared tracer of
- * lib/reclaim.h, which DRC's backup trace uses too.
+ * lib/trace.h, which DRC's backup trace uses too.
  */
 #include "lib/alloc.h"
 #include "lib/collector.h"
 #include "lib/heap.h"
 #include "lib/hostdata.h"
 #include "lib/object.h"
-#include "lib/reclaim.h"
+#include "lib/trace.h"
 #include "lib/roots.h"
 
 enum phase { IDLE, ROOTS, MARK, SWEEP };

@@ -5,7 +5,7 @@
 
 #include "lib/heap.h"
 #include "lib/object.h"
-#include "lib/reclaim.h"
+#include "lib/trace.h"
 #include "testutil.h"
 
 /* S = {ref @0, u32 @4, ref @8, u32 @12} (32-byte objects); RA = ref array;

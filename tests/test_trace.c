@@ -1,4 +1,4 @@
-/* The shared tracer (lib/reclaim.c): the grey stack stays inside its
+/* The shared tracer (lib/trace.c): the grey stack stays inside its
  * bounded vector whatever the step budget, for mark-sweep marking and for
  * DRC's backup trace. */
 #include "gcutil.h"
@@ -136,7 +136,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("reclaim");
+    Suite *s = suite_create("trace");
     TCase *tc = tcase_create("tracer");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, marksweep_budget_one_array_of_leaves);

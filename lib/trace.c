@@ -1,5 +1,5 @@
-/* Hooks and views shared by the collectors that reclaim into free lists. */
-#include "lib/reclaim.h"
+/* The tracer, and the hooks shared by the collectors built on free lists. */
+#include "lib/trace.h"
 
 #include <string.h>
 

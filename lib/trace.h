@@ -1,7 +1,8 @@
-/* What the reclaiming collectors (lib/drc.c, lib/marksweep.c) share: free
- * lists, the tracer, and reclaiming an object. */
-#ifndef GCP_LIB_RECLAIM_H
-#define GCP_LIB_RECLAIM_H
+/* The tracer and what else the collectors built on free lists (lib/drc.c,
+ * lib/marksweep.c) share: their per-heap state, allocation, the bound on
+ * their host tables, and reclaiming a dead object. */
+#ifndef GCP_LIB_TRACE_H
+#define GCP_LIB_TRACE_H
 
 #include <stdbool.h>
 #include <stddef.h>
