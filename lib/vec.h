@@ -49,8 +49,7 @@ static inline gcp_status gcp__vec_push(gcp_vec *v, void **slot)
     return GCP_OK;
 }
 
-/* The i-th element (i < n; checked in debug builds only by the callers'
- * loops, which never index past n). */
+/* The i-th element; callers index only below n. */
 static inline void *gcp__vec_at(const gcp_vec *v, size_t i)
 {
     return v->data + i * v->elem;
