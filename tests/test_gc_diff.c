@@ -14,6 +14,16 @@
  *    with their children recursively;
  *  - each freed externref's finalizer ran exactly once, and no other did.
  *
+ * The budgets sub-tests run the same model with step budgets of 1, 2 and 7
+ * work units, with wide ref arrays (up to WIDE slots) that fresh leaves fill
+ * (the shape that makes a scan run out of budget halfway across many
+ * slices).  The midgc sub-tests run on a store and, at random points, start
+ * a collection, step it a few slices, free the store in the middle of it
+ * (sometimes trim the pool, sometimes step the old collection handle), check
+ * that every finalizer ran exactly once, take the slot with a new store,
+ * check that it reads zero in every accessible byte, and go on with the
+ * model on the fresh store.
+ *
  * Seeds are fixed; the failing collector, seed and operation are printed.
  * GCP_DIFF_SEEDS and GCP_DIFF_OPS make the run longer (make check-long). */
 #include <inttypes.h>
@@ -26,7 +36,9 @@
 #define MAXOBJ 40000
 #define NH 48          /* host slots (non-stack roots) */
 #define NS 12          /* stack slots (stack roots) */
-#define MAXF 8         /* most ref fields of a model object */
+#define MAXF 8         /* most ref fields of an ordinary model object */
+#define WIDE 320       /* most slots of a wide ref array (budgets sub-tests) */
+#define SLOTS (MAXOBJ * MAXF + 256 * WIDE)   /* field storage of one run */
 
 enum mkind { MK_S, MK_RA, MK_E };
 
@@ -34,8 +46,8 @@ typedef struct mobj {
     gcp_ref ref;
     enum mkind kind;
     uint32_t nrefs;
-    int32_t to[MAXF];      /* model id held by each field, or -1 */
-    gcp_ref raw[MAXF];     /* the field's value when to == -1 (null or i31) */
+    int32_t *to;           /* model id held by each field, or -1 */
+    gcp_ref *raw;          /* the field's value when to == -1 (null or i31) */
     uint32_t stamp;        /* struct scalar at payload offset 4 */
     uint32_t host_id;      /* externref host-data id */
     int fin;               /* finalizer calls */
@@ -57,6 +69,15 @@ static uint64_t rng;
 static char where[160];
 static int *owner;          /* heap offset / 8 -> model id + 1 */
 static size_t owner_n;
+static int32_t field_to[SLOTS];
+static gcp_ref field_raw[SLOTS];
+static size_t nfield;       /* field slots handed out this run */
+static bool wide;           /* budgets sub-tests: wide arrays and fills */
+static bool midgc;          /* midgc sub-tests: stores freed mid-collection */
+static gcp_store *store;    /* the store of a midgc run (F.heap, F.table are its parts) */
+static uint32_t most_refs;  /* most ref slots of any object so far */
+static int stores_freed;    /* midgc: stores freed in the middle of a collection */
+static long leaves;         /* budgets: fresh leaves put into wide arrays */
 
 /* Check reports every passing assertion to its runner through a pipe;
  * these only call into Check on failure, which keeps the run fast. */
@@ -293,7 +314,7 @@ static void collect(void)
     gcp_progress p = GCP_CONTINUE;
     while (p == GCP_CONTINUE) {
         CHECK_OK(gcp_collection_step(gc, &p));
-        CHECK(gcp__gc_last_step_units(F.heap) <= (uint64_t)F.heap->step_budget + 1 + MAXF);
+        CHECK(gcp__gc_last_step_units(F.heap) <= (uint64_t)F.heap->step_budget + 1 + most_refs);
     }
     if (drc())
         model_collect_drc(trace);
@@ -327,18 +348,29 @@ static void op_alloc(void)
         return;
     mobj *o = &M[nobj];
     memset(o, 0, sizeof *o);
-    for (int i = 0; i < MAXF; i++)
-        o->to[i] = -1;
     o->kind = (enum mkind)below(3);
+    if (o->kind == MK_S)
+        o->nrefs = 2;
+    else if (o->kind == MK_RA)
+        o->nrefs = wide && below(4) == 0 ? MAXF + below(WIDE - MAXF + 1) : below(MAXF + 1);
+    if (nfield + o->nrefs > SLOTS)
+        return;
+    o->to = field_to + nfield;
+    o->raw = field_raw + nfield;
+    nfield += o->nrefs;
+    for (uint32_t i = 0; i < o->nrefs; i++) {
+        o->to[i] = -1;
+        o->raw[i] = GCP_REF_NULL;
+    }
+    if (o->nrefs > most_refs)
+        most_refs = o->nrefs;
     gcp_status s;
     for (int attempt = 0;; attempt++) {
         switch (o->kind) {
         case MK_S:
-            o->nrefs = 2;
             s = gcp_heap_alloc_struct(F.heap, F.S, &o->ref);
             break;
         case MK_RA:
-            o->nrefs = below(MAXF + 1);
             s = gcp_heap_alloc_array(F.heap, F.RA, o->nrefs, &o->ref);
             break;
         default:
@@ -356,6 +388,7 @@ static void op_alloc(void)
         collect();
     }
     if (s == GCP_ELIMIT || s == GCP_NEED_GC) {
+        nfield -= o->nrefs;
         return;   /* full of live objects: skip */
     }
     CHECK_OK(s);
@@ -480,6 +513,131 @@ static void op_stamp(void)
     M[hid[a]].stamp = v;
 }
 
+/* Fills a ref array held in a host slot with fresh structs (each held by
+ * the array only), from a random slot on: many white objects pushed by one
+ * scan, which a small budget interrupts many times. */
+static void op_fill(void)
+{
+    /* A wide array if a host slot holds one, else any ref array. */
+    int a = -1, k = (int)below(NH);
+    for (int i = 0; i < NH; i++, k = (k + 1) % NH)
+        if (hid[k] >= 0 && M[hid[k]].kind == MK_RA && M[hid[k]].nrefs > 0 &&
+            (a < 0 || M[hid[k]].nrefs > MAXF))
+            a = k;
+    if (a < 0)
+        return;
+    int arr = hid[a];
+    bool collected = false;
+    for (uint32_t i = below(M[arr].nrefs); i < M[arr].nrefs && nobj < MAXOBJ; i++) {
+        if (nfield + 2 > SLOTS)
+            return;
+        mobj *o = &M[nobj];
+        memset(o, 0, sizeof *o);
+        o->kind = MK_S;
+        o->nrefs = 2;
+        gcp_status s = gcp_heap_alloc_struct(F.heap, F.S, &o->ref);
+        if (s == GCP_NEED_GC && !collected) {
+            collected = true;   /* once per fill: the array is rooted, its leaves live */
+            collect();
+            memset(o, 0, sizeof *o);
+            o->kind = MK_S;
+            o->nrefs = 2;
+            s = gcp_heap_alloc_struct(F.heap, F.S, &o->ref);
+        }
+        if (s == GCP_NEED_GC || s == GCP_ELIMIT)
+            return;
+        CHECK_OK(s);
+        o->to = field_to + nfield;
+        o->raw = field_raw + nfield;
+        nfield += 2;
+        o->to[0] = o->to[1] = -1;
+        o->raw[0] = o->raw[1] = GCP_REF_NULL;
+        o->alive = true;
+        o->count = 1;
+        int leaf = nobj++;
+        CHECK_OK(gcp_array_set_ref(F.heap, F.table, M[arr].ref, i, o->ref));
+        M[leaf].count++;
+        if (M[arr].to[i] >= 0)
+            M[M[arr].to[i]].count--;
+        M[arr].to[i] = leaf;
+        M[arr].raw[i] = GCP_REF_NULL;
+        CHECK_OK(gcp_heap_drop_ref(F.heap, F.table, o->ref));
+        M[leaf].count--;
+        if (M[arr].nrefs > MAXF)
+            leaves++;
+    }
+}
+
+/* ---------------------------------------------------------------- stores freed mid-collection */
+
+/* Replaces the fixture's bare heap and table by a store of the same pool
+ * (one slot: the same heap). */
+static void open_store(void)
+{
+    CHECK_OK(gcp_store_new(F.pool, &store));
+    F.heap = gcp_store_heap(store);
+    F.table = gcp_store_hostdata(store);
+}
+
+/* Every accessible byte of the fresh store's heap reads zero. */
+static void heap_zero(const char *when)
+{
+    const uint8_t *b = gcp_heap_base(F.heap);
+    size_t n = gcp_heap_bound(F.heap);
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != 0)
+            ck_abort_msg("%s: %s: byte %zu of %zu of the next store reads %#x", where, when, i,
+                         n, b[i]);
+}
+
+/* Starts a collection, steps it a few slices and frees the store while it
+ * may still run (sometimes trimming the pool, sometimes stepping the old
+ * handle); then every finalizer must have run once, the next store of the
+ * slot must read zero, and the model goes on there with nothing alive. */
+static void op_free_midgc(void)
+{
+    if (drc() && below(4) == 0)
+        gcp__drc_request_trace(F.heap);
+    gcp_collection *gc;
+    CHECK_OK(gcp_heap_gc_start(F.heap, roots, F.table, &gc));
+    gcp_progress p = GCP_CONTINUE;
+    for (uint32_t n = below(4) == 0 ? below(4) : below(400); n > 0 && p == GCP_CONTINUE; n--)
+        CHECK_OK(gcp_collection_step(gc, &p));
+    if (p == GCP_CONTINUE)
+        stores_freed++;
+    uint32_t how = below(8);
+    CHECK_OK(gcp_store_free(store));
+    store = NULL;
+    F.heap = NULL;
+    F.table = NULL;
+    for (int i = 0; i < nobj; i++) {
+        if (M[i].kind == MK_E)
+            CHECK(M[i].fin == 1);
+        M[i].alive = false;
+        M[i].exposed = false;
+    }
+    if (how & 1)
+        CHECK_OK(gcp_pool_trim(F.pool));
+    gcp_progress q;
+    if (how & 2)
+        (void)gcp_collection_step(gc, &q);   /* any status; must return */
+    open_store();
+    heap_zero("after the free");
+    if (how & 4) {
+        (void)gcp_collection_step(gc, &q);
+        heap_zero("after stepping the freed store's collection");
+    }
+    for (int k = 0; k < NH; k++) {
+        hs[k] = GCP_REF_NULL;
+        hid[k] = -1;
+    }
+    while (sp > 0) {
+        sp--;
+        st[sp] = 0;
+        sid[sp] = -1;
+    }
+}
+
 /* ---------------------------------------------------------------- driver */
 
 static const char *cname(void) { return drc() ? "drc" : "marksweep"; }
@@ -489,12 +647,21 @@ static void start(gcp_collector k, uint64_t seed, bool *rare, uint32_t *budget)
 {
     kind = k;
     rng = seed * UINT64_C(0x9E3779B97F4A7C15) + 1;
-    *budget = 1 + below(40);
+    uint32_t pick = 1 + below(40);
+    if (*budget == 0)
+        *budget = pick;
+    nfield = 0;
+    most_refs = MAXF;
     /* Even seeds collect ten times less often, so the heap fills up and
      * allocations meet GCP_NEED_GC. */
     *rare = seed % 2 == 0;
     snprintf(where, sizeof where, "%s seed %" PRIu64 " setup", cname(), seed);
-    gcf_open(&F, k, *rare ? 8 * KIB : 16 * KIB, *budget);
+    gcf_open(&F, k, (*rare ? 8 * KIB : 16 * KIB) * (wide ? 4 : 1), *budget);
+    if (midgc) {
+        gcp_hostdata_free(F.table);
+        ck_assert_ok(gcp_pool_release(F.pool, F.heap));
+        open_store();
+    }
     ck_assert_ok(gcp_roots_new(&roots));
     nobj = 0;
     sp = 0;
@@ -534,6 +701,10 @@ static void play(uint64_t seed, int ops, bool rare, uint32_t budget)
             op_expose();
         else if (r < 99)
             op_stamp();
+        else if (wide && below(3) == 0)
+            op_fill();
+        else if (midgc && below(4) == 0)
+            op_free_midgc();
         else if (!rare || below(10) == 0)
             collect();
     }
@@ -543,16 +714,22 @@ static void play(uint64_t seed, int ops, bool rare, uint32_t budget)
 static void finish(void)
 {
     gcp_roots_free(roots);
-    gcf_close(&F);
+    if (midgc) {
+        ck_assert_ok(gcp_store_free(store));
+        store = NULL;
+        ck_assert_ok(gcp_pool_free(F.pool));
+        gcp_types_release(F.types);
+    } else {
+        gcf_close(&F);
+    }
     for (int i = 0; i < nobj; i++)
         if (M[i].kind == MK_E)
             CHECK(M[i].fin == 1);
 }
 
-static void run_one(gcp_collector k, uint64_t seed, int ops)
+static void run_one(gcp_collector k, uint64_t seed, int ops, uint32_t budget)
 {
     bool rare;
-    uint32_t budget;
     start(k, seed, &rare, &budget);
     play(seed, ops, rare, budget);
     collect();
@@ -595,7 +772,7 @@ static void hostile_collect(void)
 static bool fuzz_one(gcp_collector k, uint64_t seed)
 {
     bool rare;
-    uint32_t budget;
+    uint32_t budget = 0;
     start(k, seed, &rare, &budget);
     play(seed, 300 + (int)below(1500), rare, budget);
     snprintf(where, sizeof where, "%s fuzz seed %" PRIu64, cname(), seed);
@@ -661,7 +838,7 @@ static void run_seeds(gcp_collector k)
     int seeds = env_int("GCP_DIFF_SEEDS", 40), ops = env_int("GCP_DIFF_OPS", 5000);
     uint64_t first = (uint64_t)env_int("GCP_DIFF_FIRST_SEED", 1);
     for (uint64_t s = first; s < first + (uint64_t)seeds; s++)
-        run_one(k, s, ops);
+        run_one(k, s, ops, 0);
     free(owner);
     owner = NULL;
     owner_n = 0;
@@ -691,6 +868,60 @@ END_TEST
 START_TEST(diff_marksweep) { run_seeds(GCP_COLLECTOR_MARKSWEEP); }
 END_TEST
 
+/* Budgets 1, 2 and 7 with wide arrays and fills; a tenth of the seeds of
+ * the main sub-tests for each budget (they take longer per operation). */
+static void budget_seeds(gcp_collector k)
+{
+    static const uint32_t budgets[] = {1, 2, 7};
+    int seeds = env_int("GCP_DIFF_SEEDS", 40) / 10, ops = env_int("GCP_DIFF_OPS", 5000);
+    uint64_t first = (uint64_t)env_int("GCP_DIFF_FIRST_SEED", 1);
+    if (seeds < 1)
+        seeds = 1;
+    wide = true;
+    leaves = 0;
+    for (size_t b = 0; b < sizeof budgets / sizeof *budgets; b++)
+        for (uint64_t s = first; s < first + (uint64_t)seeds; s++)
+            run_one(k, s, ops, budgets[b]);
+    wide = false;
+    free(owner);
+    owner = NULL;
+    owner_n = 0;
+    /* Wide arrays really were filled (hundreds of leaves per seed). */
+    ck_assert_int_gt(leaves, 100L * seeds);
+}
+
+START_TEST(budgets_drc) { budget_seeds(GCP_COLLECTOR_DRC); }
+END_TEST
+
+START_TEST(budgets_marksweep) { budget_seeds(GCP_COLLECTOR_MARKSWEEP); }
+END_TEST
+
+/* Stores freed in the middle of collections, with small budgets so that
+ * most frees land inside one. */
+static void midgc_seeds(gcp_collector k)
+{
+    int seeds = env_int("GCP_DIFF_SEEDS", 40) / 2, ops = env_int("GCP_DIFF_OPS", 5000);
+    uint64_t first = (uint64_t)env_int("GCP_DIFF_FIRST_SEED", 1);
+    if (seeds < 1)
+        seeds = 1;
+    midgc = true;
+    stores_freed = 0;
+    for (uint64_t s = first; s < first + (uint64_t)seeds; s++)
+        run_one(k, s, ops, 1 + (uint32_t)(s % 8));
+    midgc = false;
+    free(owner);
+    owner = NULL;
+    owner_n = 0;
+    /* The frees really hit running collections. */
+    ck_assert_int_gt(stores_freed, seeds);
+}
+
+START_TEST(midgc_drc) { midgc_seeds(GCP_COLLECTOR_DRC); }
+END_TEST
+
+START_TEST(midgc_marksweep) { midgc_seeds(GCP_COLLECTOR_MARKSWEEP); }
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gc_diff");
@@ -700,6 +931,10 @@ int main(void)
     tcase_add_test(tc, diff_marksweep);
     tcase_add_test(tc, hostile_drc);
     tcase_add_test(tc, hostile_marksweep);
+    tcase_add_test(tc, budgets_drc);
+    tcase_add_test(tc, budgets_marksweep);
+    tcase_add_test(tc, midgc_drc);
+    tcase_add_test(tc, midgc_marksweep);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
