@@ -27,6 +27,7 @@
 #include <string.h>
 #include <ucontext.h>
 
+#include "lib/error.h"
 #include "pool/vm.h"
 
 /* ------------------------------------------------------------ registry */
@@ -168,7 +169,7 @@ gcp_status gcp_trap_thread_init(void)
         return GCP_OK;
     stack_t cur;
     if (sigaltstack(NULL, &cur) != 0)
-        return GCP_ESYS;
+        return gcp__fail_sys("sigaltstack", "query");
     if (!(cur.ss_flags & SS_DISABLE) && cur.ss_size >= GCP_TRAP_MIN_ALTSTACK) {
         tls.stack_ready = true;
         return GCP_OK;
@@ -184,7 +185,7 @@ gcp_status gcp_trap_thread_init(void)
                   .ss_size = GCP_TRAP_MIN_ALTSTACK};
     st = gcp__vm_commit(ss.ss_sp, ss.ss_size);
     if (st == GCP_OK && sigaltstack(&ss, NULL) != 0)
-        st = GCP_ESYS;
+        st = gcp__fail_sys("sigaltstack", "%zu bytes", ss.ss_size);
     if (st == GCP_OK && pthread_setspecific(stack_key, low) != 0) {
         stack_t off = {.ss_sp = NULL, .ss_flags = SS_DISABLE, .ss_size = 0};
         sigaltstack(&off, NULL);
@@ -295,14 +296,14 @@ gcp_status gcp_trap_install(void)
         sigemptyset(&sa.sa_mask);
         /* Read the previous handlers before ours can run. */
         if (sigaction(SIGSEGV, NULL, &prev_segv) != 0 || sigaction(SIGBUS, NULL, &prev_bus) != 0) {
-            st = GCP_ESYS;
+            st = gcp__fail_sys("sigaction", "query SIGSEGV/SIGBUS");
         } else if (sigaction(SIGSEGV, &sa, NULL) != 0) {
-            st = GCP_ESYS;
+            st = gcp__fail_sys("sigaction", "SIGSEGV");
         } else if (sigaction(SIGBUS, &sa, NULL) != 0) {
             int saved = errno;
             sigaction(SIGSEGV, &prev_segv, NULL);
             errno = saved;
-            st = GCP_ESYS;
+            st = gcp__fail_sys("sigaction", "SIGBUS");
         } else {
             atomic_store_explicit(&installed, true, memory_order_release);
         }
