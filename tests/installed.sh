@@ -131,10 +131,26 @@ else
 fi
 
 # --- dlopen
-build "dlopen host" $CC -I"$src" $cflags "$src/dlopen_host.c" -o "$tmp/dlopen_host" -ldl &&
-    run "dlopen host" "$tmp/dlopen_host" "$so"
+# With --with-shared-metadata=jemalloc the library carries jemalloc's
+# initial-exec TLS: dlopen must fail with glibc's static-TLS error unless
+# the process starts with more static TLS to spare (README.md).
+tunable=
+if [ "$SHARED_METADATA" = jemalloc ]; then
+    tunable=glibc.rtld.optional_static_tls=4096
+fi
+build "dlopen host" $CC -I"$src" $cflags "$src/dlopen_host.c" -o "$tmp/dlopen_host" -ldl && {
+    if [ -n "$tunable" ]; then
+        runs=$((runs + 1))
+        if "$tmp/dlopen_host" "$so" >"$tmp/out" 2>&1 || ! grep -q 'static TLS' "$tmp/out"; then
+            fail "dlopen of the jemalloc-metadata library did not fail on static TLS: $(cat "$tmp/out")"
+        else
+            echo "ok: dlopen host without the tunable fails as documented: $(cat "$tmp/out")"
+        fi
+    fi
+    run "dlopen host" env GLIBC_TUNABLES=$tunable "$tmp/dlopen_host" "$so"
+}
 if have python3; then
-    run "python ctypes" python3 "$src/load.py" "$so" "$version"
+    run "python ctypes" env GLIBC_TUNABLES=$tunable python3 "$src/load.py" "$so" "$version"
 else
     skip "python3 not found: no ctypes load"
 fi
