@@ -4,7 +4,7 @@
 
 #include "gcpool.h"
 #include "lib/alloc.h"
-#include "lib/config.h"
+#include "lib/poolcfg.h"
 #include "lib/heap.h"
 #include "lib/types.h"
 #include "pool/slot.h"

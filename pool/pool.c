@@ -21,7 +21,7 @@
 
 #include "gcpool.h"
 #include "lib/alloc.h"
-#include "lib/config.h"
+#include "lib/poolcfg.h"
 #include "lib/error.h"
 #include "lib/heap.h"
 #include "lib/types.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Pool configuration defaults and the size-versioned copy of a caller's
  * configuration (see "ABI" in README.md). */
-#include "lib/config.h"
+#include "lib/poolcfg.h"
 
 #include <string.h>
 #include <unistd.h>
