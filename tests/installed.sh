@@ -52,7 +52,10 @@ if [ "$BUILD_STATIC_ARCHIVE" = yes ]; then
     [ -z "$bad" ] && [ -f "$archive" ] || fail "libgcpool.a defines global names outside gcp_: $(echo $bad | head -c 300)"
     nm -g --defined-only "$archive" | grep -q ' T gcp_types_new$' ||
         fail "libgcpool.a holds no machine code for gcp_types_new"
-    if readelf -S "$archive" | grep -q '\.gnu\.lto_\|\.llvm'; then fail "libgcpool.a carries LTO sections"; fi
+    # Every member an ELF object (LLVM bitcode is not), with no GCC LTO
+    # bytecode sections that would need the matching compiler.
+    readelf -h "$archive" >/dev/null 2>&1 || fail "libgcpool.a has members that are not ELF objects"
+    if readelf -SW "$archive" | grep -q '\.gnu\.lto_\|\.llvmbc'; then fail "libgcpool.a carries LTO sections"; fi
 fi
 
 # run NAME CMD...: the client must exit 0 and print its "ok" line.
