@@ -33,7 +33,7 @@ int main(void)
     gcp_pool *pool;
     gcp_status st = gcp_pool_new(&cfg, &pool);
     if (st != GCP_OK) {
-        fprintf(stderr, "gcpool-demo: gcp_pool_new: %s\n", gcp_strerror(st));
+        fprintf(stderr, "gcpool-demo: gcp_pool_new: %s%s%s\n", gcp_strerror(st), *gcp_last_error() ? ": " : "", gcp_last_error());
         return 1;
     }
     pthread_t t[2];

@@ -39,7 +39,7 @@ static double now(void)
 static void must(gcp_status st, const char *what)
 {
     if (st != GCP_OK) {
-        fprintf(stderr, "gc_bench: %s: %s\n", what, gcp_strerror(st));
+        fprintf(stderr, "gc_bench: %s: %s%s%s\n", what, gcp_strerror(st), *gcp_last_error() ? ": " : "", gcp_last_error());
         exit(1);
     }
 }

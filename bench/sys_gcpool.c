@@ -78,8 +78,8 @@ static int gp_setup_budget(const bcell *c, uint32_t budget, void **shared, char 
     gcp_types_release(types);
     if (st != GCP_OK) {
         free(sh);
-        return gcpb_fail(why, why_len, BR_SKIP, "gcp_pool_new with collector %s: %s",
-                         coll_name(c->collector), gcp_strerror(st));
+        return gcpb_fail(why, why_len, BR_SKIP, "gcp_pool_new with collector %s: %s%s%s",
+                         coll_name(c->collector), gcp_strerror(st), *gcp_last_error() ? ": " : "", gcp_last_error());
     }
     *shared = sh;
     return BR_OK;
@@ -130,7 +130,7 @@ static int api_fail(bctx *x, const char *what, gcp_status st)
     if (st == GCP_ELIMIT || st == GCP_ETOOLARGE)
         return gcpb_fail(x->why, x->why_len, BR_NA, "does not fit the maximum heap (%s: %s)",
                          what, gcp_strerror(st));
-    return gcpb_fail(x->why, x->why_len, BR_SKIP, "%s: %s", what, gcp_strerror(st));
+    return gcpb_fail(x->why, x->why_len, BR_SKIP, "%s: %s%s%s", what, gcp_strerror(st), *gcp_last_error() ? ": " : "", gcp_last_error());
 }
 
 /* Allocates object i of a churn store (the host owns the new reference);
@@ -298,7 +298,7 @@ static int alloc_thread_setup(void *shared, const bcell *c, void **ts, char *why
     gp_ts *t = *ts;
     gcp_status st = gcp_store_new(t->sh->pool, &t->store);
     if (st != GCP_OK)
-        return gcpb_fail(why, why_len, BR_SKIP, "gcp_store_new: %s", gcp_strerror(st));
+        return gcpb_fail(why, why_len, BR_SKIP, "gcp_store_new: %s%s%s", gcp_strerror(st), *gcp_last_error() ? ": " : "", gcp_last_error());
     return BR_OK;
 }
 

@@ -159,7 +159,7 @@ int main(int argc, char **argv)
     gcp_status st;
     if ((st = gcp_trap_install()) != GCP_OK || (st = gcp_pool_new(&cfg, &pool)) != GCP_OK ||
         (st = gcp_pool_acquire(pool, &h)) != GCP_OK) {
-        fprintf(stderr, "setup: %s\n", gcp_strerror(st));
+        fprintf(stderr, "setup: %s%s%s\n", gcp_strerror(st), *gcp_last_error() ? ": " : "", gcp_last_error());
         return 1;
     }
     plan p = {.base = gcp_heap_base(h), .ref = (gcp_ref)gcp_heap_bound(h)};

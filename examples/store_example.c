@@ -11,7 +11,8 @@ static void release_name(void *p) { printf("finalizer: %s\n", (const char *)p); 
     do {                                                                         \
         gcp_status st_ = (expr);                                                 \
         if (st_ != GCP_OK) {                                                     \
-            fprintf(stderr, "%s: %s\n", #expr, gcp_strerror(st_));               \
+            fprintf(stderr, "%s: %s%s%s\n", #expr, gcp_strerror(st_),           \
+                    *gcp_last_error() ? ": " : "", gcp_last_error());            \
             return EXIT_FAILURE;                                                 \
         }                                                                        \
     } while (0)

@@ -32,6 +32,25 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------
+ * Version
+ *
+ * The version of this header.  gcp_version() gives the library's, which
+ * may be newer than the header a program was built with (README.md, "ABI
+ * and versions", says what stays compatible).
+ * ------------------------------------------------------------------------ */
+
+#define GCP_VERSION_MAJOR 0
+#define GCP_VERSION_MINOR 2
+#define GCP_VERSION_PATCH 0
+/* MAJOR * 10000 + MINOR * 100 + PATCH, for #if comparisons. */
+#define GCP_VERSION_NUMBER (GCP_VERSION_MAJOR * 10000 + GCP_VERSION_MINOR * 100 + GCP_VERSION_PATCH)
+
+/* The library's version as "MAJOR.MINOR.PATCH" (static storage). */
+GCP_API const char *gcp_version(void);
+/* The library's version as GCP_VERSION_NUMBER computes it. */
+GCP_API uint32_t gcp_version_number(void);
+
+/* ------------------------------------------------------------------------
  * Status codes
  * ------------------------------------------------------------------------ */
 
@@ -59,6 +78,18 @@ typedef enum gcp_status {
 /* Static, human-readable text for a status; never NULL (unknown codes give
  * "unknown gcpool status"). */
 GCP_API const char *gcp_strerror(int status);
+
+/* The detail of the most recent failure on the calling thread that recorded
+ * one: which configuration field was wrong and why (gcp_pool_new,
+ * gcp_heap_new_ondemand, gcp_store_new_ondemand, gcp_pool_config_init,
+ * gcp_pool_stats_read), or which system call failed with which errno
+ * (GCP_ESYS from any function).  Never NULL; "" when nothing was recorded.
+ * The functions that take a configuration clear it when called; others do
+ * not, so read it right after the failing call.  The text belongs to the
+ * thread and is valid until its next gcpool call. */
+GCP_API const char *gcp_last_error(void);
+/* Empties the calling thread's message. */
+GCP_API void gcp_clear_last_error(void);
 
 /* ------------------------------------------------------------------------
  * References
@@ -190,13 +221,20 @@ typedef enum gcp_collector {
     GCP_COLLECTOR_MARKSWEEP = 2   /* incremental mark-sweep over free lists */
 } gcp_collector;
 
+/* Versioned by size: `size` is the caller's sizeof(gcp_pool_config), set
+ * by gcp_pool_config_default() (or gcp_pool_config_init()), so a library
+ * newer than the caller's header reads only the fields the caller has and
+ * gives the rest their defaults.  Always start from the defaults and set
+ * fields by name; a struct whose size is wrong gets GCP_EINVAL. */
 typedef struct gcp_pool_config {
+    /* sizeof(gcp_pool_config) as the caller compiled it (do not change). */
+    size_t size;
     /* Number of heaps the pool can hand out at once.  Default 128. */
     uint32_t num_slots;
     /* Largest size a heap may grow to; at most 4 GiB.  Default 4 GiB. */
     uint64_t max_heap_bytes;
-    /* Bytes readable and writable when a heap is handed out.  Default
-     * 64 KiB (at least one page, at most max_heap_bytes). */
+    /* Bytes readable and writable when a heap is handed out.  Default one
+     * page (4 KiB on x86-64), the least there is; at most max_heap_bytes. */
     uint64_t initial_heap_bytes;
     /* Virtual bytes reserved for each heap, >= max_heap_bytes; the part
      * past the heap's current bound is inaccessible.  Default 4 GiB: any
@@ -233,8 +271,21 @@ typedef struct gcp_pool_config {
     bool huge_pages;
 } gcp_pool_config;
 
-/* The defaults listed above. */
-GCP_API gcp_pool_config gcp_pool_config_default(void);
+/* Writes the defaults listed above into the first `size` bytes of *cfg
+ * (bytes of fields this library does not know are zeroed) and sets
+ * cfg->size = size.  GCP_EINVAL (with gcp_last_error) for NULL or a size
+ * smaller than this version's struct. */
+GCP_API gcp_status gcp_pool_config_init(gcp_pool_config *cfg, size_t size);
+
+/* The defaults listed above, with size = sizeof(gcp_pool_config) as this
+ * header defines it (inline: the size is the caller's, not the library's). */
+static inline gcp_pool_config gcp_pool_config_default(void)
+{
+    gcp_pool_config c;
+    memset(&c, 0, sizeof c);
+    (void)gcp_pool_config_init(&c, sizeof c);
+    return c;
+}
 
 /* ------------------------------------------------------------------------
  * Pools and heaps
@@ -244,10 +295,12 @@ typedef struct gcp_pool gcp_pool;
 typedef struct gcp_heap gcp_heap;
 
 /* Validates cfg and reserves the whole pool with one inaccessible mapping.
- * GCP_EINVAL: zero slots, zero or over-4-GiB max heap, sizes that are not
- * multiples of the page size, initial > max, reservation < max, unknown
- * collector, zero gc_step_budget, huge_pages with unaligned sizes.  GCP_ESYS
- * (errno kept): the kernel refused the reservation.  GCP_ENOMEM (also when
+ * GCP_EINVAL: a cfg->size that is not a gcp_pool_config's, zero slots, zero
+ * or over-4-GiB max heap, sizes that are not multiples of the page size,
+ * initial > max, reservation < max, unknown collector, zero gc_step_budget,
+ * huge_pages with unaligned sizes; gcp_last_error() names the field and its
+ * value.  GCP_ESYS (errno kept, gcp_last_error() names the call): the
+ * kernel refused the reservation.  GCP_ENOMEM (also when
  * GCP_TRAP_MAX_REGIONS pools and on-demand heaps already exist, see Traps).
  * Nothing is left behind on failure.  The caller owns *out and frees it with
  * gcp_pool_free. */
@@ -288,7 +341,12 @@ GCP_API gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap);
  * Thread-safe. */
 GCP_API gcp_status gcp_pool_trim(gcp_pool *pool);
 
+/* Versioned by size like gcp_pool_config: the library fills as many
+ * fields as the caller's struct has and sets `size` to the bytes it
+ * filled, so a caller built against a newer header can tell which fields
+ * an older library left at zero. */
 typedef struct gcp_pool_stats {
+    size_t size;                   /* bytes filled by the library */
     uint32_t num_slots;
     uint32_t slots_in_use;
     uint32_t warm_slots;           /* released slots still holding resident memory */
@@ -314,9 +372,17 @@ typedef struct gcp_pool_stats {
     bool zero_in_place;
 } gcp_pool_stats;
 
-/* Fills *out with a consistent-enough snapshot (counters are read
- * atomically one by one).  GCP_EINVAL for NULL arguments. */
-GCP_API gcp_status gcp_pool_stats_get(const gcp_pool *pool, gcp_pool_stats *out);
+/* Fills the first `size` bytes of *out (size: the caller's
+ * sizeof(gcp_pool_stats)) with a consistent-enough snapshot (counters are
+ * read atomically one by one).  GCP_EINVAL for NULL arguments or a size
+ * smaller than this version's struct. */
+GCP_API gcp_status gcp_pool_stats_read(const gcp_pool *pool, gcp_pool_stats *out, size_t size);
+/* gcp_pool_stats_read with the caller's sizeof (inline, so the size is the
+ * one the caller was compiled with). */
+static inline gcp_status gcp_pool_stats_get(const gcp_pool *pool, gcp_pool_stats *out)
+{
+    return gcp_pool_stats_read(pool, out, sizeof *out);
+}
 
 /* The on-demand allocator: one mapping per heap, laid out like a pool slot
  * (guard, heap, rest of reservation, guard), for hosts that do not want a
@@ -781,15 +847,18 @@ typedef struct gcp_store gcp_store;
 GCP_API gcp_status gcp_store_new(gcp_pool *pool, gcp_store **out);
 /* Makes an on-demand heap.  Errors of gcp_heap_new_ondemand. */
 GCP_API gcp_status gcp_store_new_ondemand(const gcp_pool_config *cfg, gcp_store **out);
-/* Runs every host-data finalizer once (even for a poisoned store), frees
- * the roots list, gives the heap back (gcp_pool_release or
- * gcp_heap_free_ondemand, whose status is returned) and frees the store.
- * NULL gives GCP_OK.  A pooled store's memory is kept by its heap for the
- * heap's next holder, so freeing it a second time (before the pool hands
- * the heap out again) is detected: GCP_EDOUBLE, nothing changed.  An
- * on-demand store is freed outright: a second free is a use after free,
- * as with free().  If an on-demand heap cannot be unmapped (GCP_ESYS) the
- * store is left whole, emptied, and may be freed again. */
+/* Runs every host-data finalizer once (even for a poisoned store), empties
+ * the roots list (the places its roots point to are not touched), gives the
+ * heap back (gcp_pool_release or gcp_heap_free_ondemand, whose status is
+ * returned) and frees the store.  NULL gives GCP_OK.  A pooled store's
+ * memory, with its emptied table and roots list, is kept by its heap for
+ * the heap's next holder (freed with the pool), so freeing it a second
+ * time (before the pool hands the heap out again) is detected:
+ * GCP_EDOUBLE, nothing changed.  An on-demand store is freed outright: a
+ * second free is a use after free, as with free().  If an on-demand heap
+ * cannot be unmapped (GCP_ESYS) the store is left whole, emptied, and may
+ * be freed again.  The store, its table and its roots list must not be
+ * used after a successful free. */
 GCP_API gcp_status gcp_store_free(gcp_store *store);
 /* The store's parts; owned by the store (NULL for a NULL store). */
 GCP_API gcp_heap *gcp_store_heap(gcp_store *store);
@@ -804,6 +873,22 @@ GCP_API gcp_status gcp_store_gc(gcp_store *store);
  * gcp_hostdata_insert and gcp_heap_alloc_externref. */
 GCP_API gcp_status gcp_store_alloc_externref(gcp_store *store, void *ptr, gcp_finalizer fin,
                                              gcp_ref *out);
+/* Allocation that collects for the caller.  Each tries the allocation; on
+ * GCP_NEED_GC it runs one full collection over the store's roots list and
+ * table (gcp_store_gc) and tries once more, so the host writes no retry
+ * loop.  The collection frees what the store's roots do not reach (for
+ * DRC: what neither a root nor a host-held count keeps): every ref the host
+ * still needs must be in gcp_store_roots(store) (or counted) before the
+ * call.  Inside a no-GC scope no collection is started and GCP_NEED_GC is
+ * returned.  Statuses: those of the allocation (the retry's: GCP_ELIMIT when
+ * even a completed collection made no room) and of gcp_store_gc.  The
+ * caller owns the new reference as with gcp_heap_alloc_*.  externref: as
+ * gcp_store_alloc_externref; on failure ptr stays the caller's. */
+GCP_API gcp_status gcp_store_alloc_struct_gc(gcp_store *store, uint32_t type_index, gcp_ref *out);
+GCP_API gcp_status gcp_store_alloc_array_gc(gcp_store *store, uint32_t type_index,
+                                            uint32_t length, gcp_ref *out);
+GCP_API gcp_status gcp_store_alloc_externref_gc(gcp_store *store, void *ptr, gcp_finalizer fin,
+                                                gcp_ref *out);
 /* The host pointer behind an externref of this store
  * (gcp_heap_externref_data with the store's table).  GCP_ETYPE for a
  * non-externref; GCP_ECORRUPT (store poisoned) when the id in the heap is

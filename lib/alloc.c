@@ -1,22 +1,69 @@
 #include "lib/alloc.h"
 
-#include <jemalloc/jemalloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
+#define LIBC_ONLY 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
     __has_feature(memory_sanitizer)
-#define SANITIZED 1
+#define LIBC_ONLY 1
 #endif
 #endif
-#if defined(GCP_METADATA_LIBC) && !defined(SANITIZED)
-#define SANITIZED 1
+#if defined(GCP_METADATA_LIBC) && !defined(LIBC_ONLY)
+#define LIBC_ONLY 1
 #endif
+
+/* The libc side, used by every build: it is all there is in sanitizer
+ * builds and in the shared library (GCP_METADATA_LIBC), which then holds no
+ * reference to jemalloc at all. */
+
+static void *libc_calloc_lines(size_t total)
+{
+    void *p = aligned_alloc(GCP_CACHE_LINE, total);
+    return p ? memset(p, 0, total) : NULL;
+}
+
+/* n * size rounded up to whole cache lines, or 0 on overflow. */
+static size_t lines_total(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return 0;
+    size_t total = n * size;
+    if (total > SIZE_MAX - GCP_CACHE_LINE)
+        return 0;
+    total = (total + GCP_CACHE_LINE - 1) & ~(size_t)(GCP_CACHE_LINE - 1);
+    return total ? total : GCP_CACHE_LINE;
+}
+
+#ifdef LIBC_ONLY
+
+bool gcp__alloc_uses_libc(void) { return true; }
+void *gcp__malloc(size_t size) { return malloc(size ? size : 1); }
+
+void *gcp__calloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    size_t total = n * size;
+    return calloc(total ? total : 1, 1);
+}
+
+void *gcp__calloc_lines(size_t n, size_t size)
+{
+    size_t total = lines_total(n, size);
+    return total ? libc_calloc_lines(total) : NULL;
+}
+
+void *gcp__realloc(void *p, size_t size) { return realloc(p, size ? size : 1); }
+void gcp__free(void *p) { free(p); }
+
+#else /* jemalloc: a private arena, or libc when GCPOOL_METADATA=libc */
+
+#include <jemalloc/jemalloc.h>
 
 static bool use_libc;
 static int arena_flags;
@@ -24,12 +71,8 @@ static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
 
 static void arena_init(void)
 {
-#ifdef SANITIZED
-    use_libc = true;
-#else
     const char *env = getenv("GCPOOL_METADATA");
     use_libc = env && strcmp(env, "libc") == 0;
-#endif
     if (use_libc)
         return;
     unsigned idx;
@@ -76,19 +119,12 @@ void *gcp__calloc(size_t n, size_t size)
 
 void *gcp__calloc_lines(size_t n, size_t size)
 {
-    if (size && n > SIZE_MAX / size)
-        return NULL;
-    size_t total = n * size;
-    if (total > SIZE_MAX - GCP_CACHE_LINE)
-        return NULL;
-    total = (total + GCP_CACHE_LINE - 1) & ~(size_t)(GCP_CACHE_LINE - 1);
+    size_t total = lines_total(n, size);
     if (!total)
-        total = GCP_CACHE_LINE;
+        return NULL;
     int f = flags();
-    if (use_libc) {
-        void *p = aligned_alloc(GCP_CACHE_LINE, total);
-        return p ? memset(p, 0, total) : NULL;
-    }
+    if (use_libc)
+        return libc_calloc_lines(total);
     return mallocx(total, f | MALLOCX_ZERO | MALLOCX_ALIGN(GCP_CACHE_LINE));
 }
 
@@ -112,3 +148,5 @@ void gcp__free(void *p)
     else
         dallocx(p, f);
 }
+
+#endif

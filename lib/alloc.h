@@ -1,12 +1,15 @@
 /* Host-side metadata allocation: a leaf that lib/ and pool/ both use.
  *
- * Normally the memory comes from a jemalloc arena created on first use and
- * used only by gcpool, so its footprint is accounted apart from the
- * application's heap.  Sanitizer builds (ASan, TSan, or any build defining
- * GCP_METADATA_LIBC) and processes started with GCPOOL_METADATA=libc in the
- * environment (for valgrind) take it from libc's malloc instead, where the
- * tools see every block and report any overflow of a host table.  The
- * choice is made once, at the first allocation. */
+ * In the static archive and the test builds the memory comes from a
+ * jemalloc arena created on first use and used only by gcpool, so its
+ * footprint is accounted apart from the application's heap; a process
+ * started with GCPOOL_METADATA=libc in its environment (for valgrind) takes
+ * it from libc's malloc instead, the choice made once, at the first
+ * allocation.  Builds that define GCP_METADATA_LIBC (the shared library,
+ * which must load with dlopen: Debian's jemalloc uses initial-exec TLS) and
+ * sanitizer builds use libc's malloc only and hold no reference to
+ * jemalloc; there the tools see every block and report any overflow of a
+ * host table. */
 #ifndef GCP_LIB_ALLOC_H
 #define GCP_LIB_ALLOC_H
 

@@ -168,3 +168,58 @@ gcp_status gcp_store_externref_data(gcp_store *store, gcp_ref ref, void **out)
         return GCP_EINVAL;
     return gcp_heap_externref_data(store->heap, store->table, ref, out);
 }
+
+/* ------------------------------------------------- allocation with retry */
+
+/* The one collection a store-level allocation runs after GCP_NEED_GC.
+ * Inside a no-GC scope a collection is a contract violation, so the
+ * allocation's GCP_NEED_GC goes back to the caller instead. */
+static gcp_status collect_for_retry(gcp_store *store)
+{
+    if (gcp_heap_no_gc_depth(store->heap) > 0)
+        return GCP_NEED_GC;
+    return gcp_store_gc(store);
+}
+
+gcp_status gcp_store_alloc_struct_gc(gcp_store *store, uint32_t type_index, gcp_ref *out)
+{
+    if (!store || !out)
+        return GCP_EINVAL;
+    gcp_status st = gcp_heap_alloc_struct(store->heap, type_index, out);
+    if (st != GCP_NEED_GC)
+        return st;
+    st = collect_for_retry(store);
+    if (st != GCP_OK)
+        return st;
+    return gcp_heap_alloc_struct(store->heap, type_index, out);
+}
+
+gcp_status gcp_store_alloc_array_gc(gcp_store *store, uint32_t type_index, uint32_t length,
+                                    gcp_ref *out)
+{
+    if (!store || !out)
+        return GCP_EINVAL;
+    gcp_status st = gcp_heap_alloc_array(store->heap, type_index, length, out);
+    if (st != GCP_NEED_GC)
+        return st;
+    st = collect_for_retry(store);
+    if (st != GCP_OK)
+        return st;
+    return gcp_heap_alloc_array(store->heap, type_index, length, out);
+}
+
+gcp_status gcp_store_alloc_externref_gc(gcp_store *store, void *ptr, gcp_finalizer fin,
+                                        gcp_ref *out)
+{
+    if (!store || !out)
+        return GCP_EINVAL;
+    /* A failed attempt removes its table entry again (ptr stays the
+     * caller's), so the retry starts from the same state. */
+    gcp_status st = gcp_store_alloc_externref(store, ptr, fin, out);
+    if (st != GCP_NEED_GC)
+        return st;
+    st = collect_for_retry(store);
+    if (st != GCP_OK)
+        return st;
+    return gcp_store_alloc_externref(store, ptr, fin, out);
+}

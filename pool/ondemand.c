@@ -5,6 +5,7 @@
 #include "gcpool.h"
 #include "lib/alloc.h"
 #include "lib/heapops.h"
+#include "lib/poolcfg.h"
 #include "pool/slot.h"
 #include "pool/trap.h"
 #include "pool/vm.h"
@@ -18,12 +19,17 @@ typedef struct ondemand {
     gcp_vm_map map;        /* the mapping, alignment slack included */
 } ondemand;
 
-gcp_status gcp_heap_new_ondemand(const gcp_pool_config *cfg, gcp_heap **out)
+gcp_status gcp_heap_new_ondemand(const gcp_pool_config *user_cfg, gcp_heap **out)
 {
-    if (!cfg || !out)
+    if (!user_cfg || !out)
         return GCP_EINVAL;
+    gcp_pool_config cfg_copy;   /* the caller's struct may be older or newer */
+    gcp_status st = gcp__config_copy(user_cfg, &cfg_copy);
+    if (st != GCP_OK)
+        return st;
+    const gcp_pool_config *cfg = &cfg_copy;
     gcp_layout layout;
-    gcp_status st = gcp__layout_from_config(cfg, &layout);
+    st = gcp__layout_from_config(cfg, &layout);
     if (st != GCP_OK)
         return st;
     ondemand *od = gcp__calloc(1, sizeof *od);

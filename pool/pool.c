@@ -28,7 +28,9 @@
 
 #include "gcpool.h"
 #include "lib/alloc.h"
+#include "lib/error.h"
 #include "lib/heapops.h"
+#include "lib/poolcfg.h"
 #include "pool/slot.h"
 #include "pool/trap.h"
 #include "pool/vm.h"
@@ -66,23 +68,6 @@ struct gcp_pool {
     uint32_t trap_id;         /* entry in the trap region registry */
     gcp_vm_map map;           /* the region's mapping, alignment slack included */
 };
-
-gcp_pool_config gcp_pool_config_default(void)
-{
-    gcp_pool_config c = {
-        .num_slots = 128,
-        .max_heap_bytes = UINT64_C(1) << 32,
-        .initial_heap_bytes = 4096,
-        .reservation_bytes = UINT64_C(1) << 32,
-        .guard_bytes = UINT64_C(1) << 31,
-        .keep_resident_bytes = UINT64_C(16) << 20,
-        .max_unused_warm_slots = 16,
-        .collector = GCP_COLLECTOR_NULL,
-        .gc_step_budget = 10000,
-        .types = NULL,
-    };
-    return c;
-}
 
 /* ------------------------------------------------------------ free stacks */
 
@@ -182,22 +167,29 @@ static uint32_t online_cpus(void)
     return n > MAX_SHARDS ? MAX_SHARDS : (uint32_t)n;
 }
 
-gcp_status gcp_pool_new(const gcp_pool_config *cfg, gcp_pool **out)
+gcp_status gcp_pool_new(const gcp_pool_config *user_cfg, gcp_pool **out)
 {
-    if (!cfg || !out)
+    if (!user_cfg || !out)
         return GCP_EINVAL;
+    gcp_pool_config cfg_copy;   /* the caller's struct may be older or newer */
+    gcp_status st = gcp__config_copy(user_cfg, &cfg_copy);
+    if (st != GCP_OK)
+        return st;
+    const gcp_pool_config *cfg = &cfg_copy;
     gcp_layout layout;
-    gcp_status st = gcp__layout_from_config(cfg, &layout);
+    st = gcp__layout_from_config(cfg, &layout);
     if (st != GCP_OK)
         return st;
     if (cfg->num_slots == 0 || cfg->num_slots >= UINT32_MAX)
-        return GCP_EINVAL;
+        return gcp__fail(GCP_EINVAL, "num_slots = %u: must be 1..%u", cfg->num_slots,
+                         UINT32_MAX - 1);
     /* guard + n * stride must not overflow. */
     if (layout.stride > (SIZE_MAX - layout.guard) / cfg->num_slots)
-        return GCP_EINVAL;
+        return gcp__fail(GCP_EINVAL, "num_slots = %u: the pool would not fit in the address "
+                         "space", cfg->num_slots);
     gcp_pool *p = gcp__calloc_lines(1, sizeof *p);
     if (!p)
-        return GCP_ENOMEM;
+        return gcp__fail(GCP_ENOMEM, "no host memory for the pool's bookkeeping");
     p->cfg = *cfg;
     p->layout = layout;
     p->region_size = layout.guard + (size_t)cfg->num_slots * layout.stride;
@@ -550,10 +542,11 @@ gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap)
     return GCP_OK;
 }
 
-gcp_status gcp_pool_stats_get(const gcp_pool *pool, gcp_pool_stats *out)
+gcp_status gcp_pool_stats_read(const gcp_pool *pool, gcp_pool_stats *user_out, size_t size)
 {
-    if (!pool || !out)
+    if (!pool || !user_out)
         return GCP_EINVAL;
+    gcp_pool_stats full, *out = &full;   /* copied out at the caller's size */
     gcp_pool *p = (gcp_pool *)pool;
     memset(out, 0, sizeof *out);
     out->num_slots = p->cfg.num_slots;
@@ -585,5 +578,5 @@ gcp_status gcp_pool_stats_get(const gcp_pool *pool, gcp_pool_stats *out)
     out->implicit_bounds = gcp__layout_implicit_bounds(&p->layout);
     for (uint32_t i = 0; i < p->cfg.num_slots; i++)
         out->resident_bytes += atomic_load_explicit(&p->slots[i].resident, memory_order_relaxed);
-    return GCP_OK;
+    return gcp__stats_copy_out(out, user_out, size);
 }

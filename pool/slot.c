@@ -1,7 +1,9 @@
 #include "pool/slot.h"
 
+#include <inttypes.h>
 #include <string.h>
 
+#include "lib/error.h"
 #include "pool/vm.h"
 
 #define FOUR_GIB (UINT64_C(1) << 32)
@@ -11,28 +13,40 @@ static bool page_multiple(uint64_t v, size_t page) { return (v % page) == 0; }
 gcp_status gcp__layout_from_config(const gcp_pool_config *cfg, gcp_layout *out)
 {
     if (!cfg || !out)
-        return GCP_EINVAL;
+        return gcp__fail(GCP_EINVAL, "configuration is NULL");
     size_t page = gcp__vm_page_size();
     if (cfg->max_heap_bytes == 0 || cfg->max_heap_bytes > FOUR_GIB)
-        return GCP_EINVAL;
+        return gcp__fail(GCP_EINVAL, "max_heap_bytes = %" PRIu64 ": must be 1 page..4 GiB",
+                         cfg->max_heap_bytes);
     if (cfg->initial_heap_bytes == 0 || cfg->initial_heap_bytes > cfg->max_heap_bytes)
-        return GCP_EINVAL;
+        return gcp__fail(GCP_EINVAL, "initial_heap_bytes = %" PRIu64 ": must be 1 page..max_heap_bytes "
+                         "(%" PRIu64 ")", cfg->initial_heap_bytes, cfg->max_heap_bytes);
     if (cfg->reservation_bytes < cfg->max_heap_bytes || cfg->reservation_bytes > (UINT64_C(1) << 40))
-        return GCP_EINVAL;
+        return gcp__fail(GCP_EINVAL, "reservation_bytes = %" PRIu64 ": must be max_heap_bytes "
+                         "(%" PRIu64 ")..1 TiB", cfg->reservation_bytes, cfg->max_heap_bytes);
     if (cfg->guard_bytes > (UINT64_C(1) << 40))
-        return GCP_EINVAL;
+        return gcp__fail(GCP_EINVAL, "guard_bytes = %" PRIu64 ": must be at most 1 TiB",
+                         cfg->guard_bytes);
     if (!page_multiple(cfg->max_heap_bytes, page) || !page_multiple(cfg->initial_heap_bytes, page) ||
         !page_multiple(cfg->reservation_bytes, page) || !page_multiple(cfg->guard_bytes, page) ||
         !page_multiple(cfg->keep_resident_bytes, page))
-        return GCP_EINVAL;
+        return gcp__fail(GCP_EINVAL, "%s is not a multiple of the page size (%zu)",
+                         !page_multiple(cfg->max_heap_bytes, page) ? "max_heap_bytes"
+                         : !page_multiple(cfg->initial_heap_bytes, page) ? "initial_heap_bytes"
+                         : !page_multiple(cfg->reservation_bytes, page) ? "reservation_bytes"
+                         : !page_multiple(cfg->guard_bytes, page) ? "guard_bytes"
+                         : "keep_resident_bytes", page);
     if (cfg->collector != GCP_COLLECTOR_NULL && cfg->collector != GCP_COLLECTOR_DRC &&
         cfg->collector != GCP_COLLECTOR_MARKSWEEP)
-        return GCP_EINVAL;
+        return gcp__fail(GCP_EINVAL, "collector = %d: not a gcp_collector", (int)cfg->collector);
     if (cfg->gc_step_budget == 0)
-        return GCP_EINVAL;
+        return gcp__fail(GCP_EINVAL, "gc_step_budget = 0: must be at least 1");
     /* Huge pages need every heap base on a 2 MiB boundary. */
     if (cfg->huge_pages && (cfg->reservation_bytes % GCP_HUGE_PAGE || cfg->guard_bytes % GCP_HUGE_PAGE))
-        return GCP_EINVAL;
+        return gcp__fail(GCP_EINVAL, "huge_pages: %s = %" PRIu64 " is not a multiple of 2 MiB",
+                         cfg->reservation_bytes % GCP_HUGE_PAGE ? "reservation_bytes" : "guard_bytes",
+                         cfg->reservation_bytes % GCP_HUGE_PAGE ? cfg->reservation_bytes
+                                                                : cfg->guard_bytes);
     out->page = page;
     out->max = (size_t)cfg->max_heap_bytes;
     out->initial = (size_t)cfg->initial_heap_bytes;

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <ucontext.h>
 
+#include "lib/error.h"
 #include "pool/sys.h"
 #include "pool/vm.h"
 
@@ -238,7 +239,7 @@ gcp_status gcp_trap_thread_init(void)
     stack_t cur;
     const gcp_sys *sys = gcp__sys();
     if (sys->sigaltstack(NULL, &cur) != 0)
-        return GCP_ESYS;
+        return gcp__fail_sys("sigaltstack", "query");
     if (!(cur.ss_flags & SS_DISABLE) && cur.ss_size >= GCP_TRAP_MIN_ALTSTACK) {
         tls.stack_ready = true;
         return GCP_OK;
@@ -255,7 +256,7 @@ gcp_status gcp_trap_thread_init(void)
                   .ss_size = GCP_TRAP_MIN_ALTSTACK};
     st = gcp__vm_commit(ss.ss_sp, ss.ss_size);
     if (st == GCP_OK && sys->sigaltstack(&ss, NULL) != 0)
-        st = GCP_ESYS;
+        st = gcp__fail_sys("sigaltstack", "%zu bytes", ss.ss_size);
     if (st == GCP_OK) {
         int err = pthread_setspecific(stack_key, low);
         if (err != 0) {
@@ -383,14 +384,14 @@ gcp_status gcp_trap_install(void)
         /* Read the previous handlers before ours can run. */
         if (sys->sigaction(SIGSEGV, NULL, &prev_segv) != 0 ||
             sys->sigaction(SIGBUS, NULL, &prev_bus) != 0) {
-            st = GCP_ESYS;
+            st = gcp__fail_sys("sigaction", "query SIGSEGV/SIGBUS");
         } else if (sys->sigaction(SIGSEGV, &sa, NULL) != 0) {
-            st = GCP_ESYS;
+            st = gcp__fail_sys("sigaction", "SIGSEGV");
         } else if (sys->sigaction(SIGBUS, &sa, NULL) != 0) {
             int saved = errno;
             sys->sigaction(SIGSEGV, &prev_segv, NULL);
             errno = saved;
-            st = GCP_ESYS;
+            st = gcp__fail_sys("sigaction", "SIGBUS");
         } else {
             atomic_store_explicit(&installed, true, memory_order_release);
         }

@@ -1,5 +1,7 @@
 #include "pool/vm.h"
 
+#include "lib/error.h"
+
 #include <errno.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
@@ -25,7 +27,7 @@ gcp_status gcp__vm_reserve(size_t size, uint8_t **out)
     void *p = gcp__sys()->mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                                -1, 0);
     if (p == MAP_FAILED)
-        return GCP_ESYS;
+        return gcp__fail_sys("mmap", "%zu bytes, PROT_NONE", size);
     *out = p;
     return GCP_OK;
 }
@@ -78,21 +80,24 @@ void gcp__vm_advise_huge(uint8_t *p, size_t size)
 
 gcp_status gcp__vm_unreserve(uint8_t *p, size_t size)
 {
-    return gcp__sys()->munmap(p, size) == 0 ? GCP_OK : GCP_ESYS;
+    return gcp__sys()->munmap(p, size) == 0 ? GCP_OK
+                                            : gcp__fail_sys("munmap", "%p, %zu", (void *)p, size);
 }
 
 gcp_status gcp__vm_commit(uint8_t *p, size_t size)
 {
     if (size == 0)
         return GCP_OK;
-    return gcp__sys()->mprotect(p, size, PROT_READ | PROT_WRITE) == 0 ? GCP_OK : GCP_ESYS;
+    return gcp__sys()->mprotect(p, size, PROT_READ | PROT_WRITE) == 0
+               ? GCP_OK : gcp__fail_sys("mprotect", "%zu bytes, PROT_READ|PROT_WRITE", size);
 }
 
 gcp_status gcp__vm_protect_none(uint8_t *p, size_t size)
 {
     if (size == 0)
         return GCP_OK;
-    return gcp__sys()->mprotect(p, size, PROT_NONE) == 0 ? GCP_OK : GCP_ESYS;
+    return gcp__sys()->mprotect(p, size, PROT_NONE) == 0
+               ? GCP_OK : gcp__fail_sys("mprotect", "%zu bytes, PROT_NONE", size);
 }
 
 /* pidfd of this process for process_madvise, or -1 when the kernel lacks
@@ -163,6 +168,7 @@ int gcp__vm_decommit_many(const gcp_vm_range *ranges, size_t n, bool *done, int 
             done[i] = true;
         } else {
             *err = errno;
+            gcp__error_record_sys("madvise", "%zu bytes, MADV_DONTNEED", ranges[i].len);
             /* EINVAL on our own ranges means locked memory: the rest of
              * the batch is locked too, do not ask again. */
             if (*err == EINVAL)

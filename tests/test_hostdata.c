@@ -254,7 +254,7 @@ END_TEST
 
 START_TEST(null_table_is_einval)
 {
-    void *p;
+    void *p = NULL;
     uint32_t id;
     ck_assert_status(gcp_hostdata_get(NULL, 1, &p), GCP_EINVAL);
     ck_assert_status(gcp_hostdata_remove(NULL, 1), GCP_EINVAL);

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* Size-versioned public structs: internal helpers. */
+#ifndef GCP_LIB_POOLCFG_H
+#define GCP_LIB_POOLCFG_H
+
+#include "gcpool.h"
+
+/* Validates the caller's cfg->size and copies the configuration into a
+ * full-size *out (fields the caller's version lacks get their defaults).
+ * Clears the calling thread's last-error message first: every entry point
+ * that takes a configuration calls it before anything else.  GCP_EINVAL
+ * (with a message) for NULL, a size below the first versioned struct, or
+ * non-zero bytes in fields this library does not know. */
+gcp_status gcp__config_copy(const gcp_pool_config *in, gcp_pool_config *out);
+
+/* Copies a full snapshot into the caller's struct of `size` bytes (the
+ * tail this library does not know is zeroed); out->size says how many
+ * bytes were filled.  GCP_EINVAL for NULL or a too-small size. */
+gcp_status gcp__stats_copy_out(const gcp_pool_stats *full, gcp_pool_stats *out, size_t size);
+
+#endif
