@@ -1,5 +1,5 @@
-/* The slot pool and the on-demand allocator: configuration, layout, guard
- * pages, exhaustion, misuse, reuse and threads. */
+/* The slot pool (pool/pool.c): configuration, layout, guard pages,
+ * exhaustion, misuse, reuse and threads. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -156,19 +156,6 @@ START_TEST(full_reservation_end_faults)
     gcp_heap *h = guard_heap(&p, &c);
     /* The last byte a 32-bit ref can name. */
     sink = gcp_heap_base(h)[UINT32_MAX];
-}
-END_TEST
-
-START_TEST(ondemand_guards_fault)
-{
-    gcp_pool_config c = small_config(1);
-    gcp_heap *h;
-    ck_assert_ok(gcp_heap_new_ondemand(&c, &h));
-    gcp_heap_base(h)[gcp_heap_bound(h) - 1] = 7; /* fine */
-    if (_i == 0)
-        sink = gcp_heap_base(h)[-1];
-    else
-        sink = gcp_heap_base(h)[gcp_heap_max(h) + c.guard_bytes - 1];
 }
 END_TEST
 
@@ -360,21 +347,6 @@ START_TEST(reuse_after_growth_reads_zero)
     ck_assert_ok(gcp_pool_trim(p));
     ck_assert_status(gcp_pool_trim(NULL), GCP_EINVAL);
     ck_assert_ok(gcp_pool_free(p));
-}
-END_TEST
-
-START_TEST(ondemand_heap_works)
-{
-    gcp_pool_config c = small_config(1);
-    gcp_heap *h;
-    ck_assert_ok(gcp_heap_new_ondemand(&c, &h));
-    ck_assert_uint_eq(gcp_heap_bound(h), 4 * KIB);
-    assert_heap_zero(h);
-    ck_assert_ok(h->mem->grow(h->mem, 100 * KIB));
-    ck_assert_uint_ge(gcp_heap_bound(h), 100 * KIB);
-    fill_heap(h, 3);
-    ck_assert_ok(gcp_heap_free_ondemand(h));
-    ck_assert_status(gcp_heap_new_ondemand(&c, NULL), GCP_EINVAL);
 }
 END_TEST
 
@@ -640,7 +612,6 @@ static Suite *pool_suite(void)
     tcase_add_test_raise_signal(tc, byte_after_bound_faults, SIGSEGV);
     tcase_add_test_raise_signal(tc, last_slot_trailing_guard_faults, SIGSEGV);
     tcase_add_test_raise_signal(tc, full_reservation_end_faults, SIGSEGV);
-    tcase_add_loop_test_raise_signal(tc, ondemand_guards_fault, SIGSEGV, 0, 2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("lifecycle");
@@ -648,7 +619,6 @@ static Suite *pool_suite(void)
     tcase_add_test(tc, double_and_foreign_release);
     tcase_add_test(tc, reuse_reads_zero);
     tcase_add_test(tc, reuse_after_growth_reads_zero);
-    tcase_add_test(tc, ondemand_heap_works);
     tcase_add_test(tc, double_store_free_is_detected);
     suite_add_tcase(s, tc);
 

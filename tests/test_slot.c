@@ -1,5 +1,6 @@
-/* Reset between holders: zero leakage, warm-slot order and limits, the
- * decommit queue, bound shrinking, and multi-threaded churn. */
+/* Slots (pool/slot.c) and their reset between holders: zero leakage,
+ * warm-slot order and limits, the decommit queue, bound shrinking, and
+ * multi-threaded churn. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -403,7 +404,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("reset");
+    Suite *s = suite_create("slot");
     TCase *tc = tcase_create("zeroing");
     tcase_add_test(tc, canary_never_leaks_across_sizes);
     tcase_add_test(tc, bound_shrinks_after_a_run_of_small_holders);
