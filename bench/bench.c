@@ -20,6 +20,9 @@
 #define MAX_KS 32
 #define MAX_THREADS 1024
 #define MAX_K (UINT64_C(1) << 24)
+#define MAX_DEPTHS 8
+#define MIN_BT_DEPTH 6
+#define MAX_BT_DEPTH 22
 
 static const char *prog = "gcpool-bench";
 
@@ -31,6 +34,8 @@ typedef struct args {
     uint64_t ks[MAX_KS];
     size_t nk;
     bool ks_given;
+    uint64_t depths[MAX_DEPTHS];   /* binary-trees maximum depths */
+    size_t ndepths;
     unsigned threads;
     int collectors[3];
     size_t ncoll;
@@ -65,6 +70,8 @@ static void usage(FILE *f)
 "                    malloc and mimalloc; gcpool's heap max is twice the\n"
 "                    smallest that fits, found by untimed runs first)\n"
 "  --k LIST          objects per store, comma-separated (default 16,1024,65536)\n"
+"  --depths LIST     binary-trees maximum depths, comma-separated, 6 to 22\n"
+"                    (default 16,18; with --quick 6,8)\n"
 "  --threads N       the N of the threaded rows (default: number of cores)\n"
 "  --collector NAME  null, drc, marksweep or all (default all)\n"
 "  --system LIST     only these systems, comma-separated: gcpool,\n"
@@ -167,6 +174,28 @@ static void parse_klist(args *a, const char *s)
     a->ks_given = true;
 }
 
+static void parse_depths(args *a, const char *s)
+{
+    if (list_has_empty(s))
+        bad("--depths: '%s' has an empty item", s);
+    a->ndepths = 0;
+    char *copy = strdup(s);
+    if (!copy)
+        bad("out of memory");
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+        if (!parse_size(tok, &v) || v < MIN_BT_DEPTH || v > MAX_BT_DEPTH || strpbrk(tok, "kKmMgG"))
+            bad("--depths: '%s' is not a depth from %d to %d", tok, MIN_BT_DEPTH, MAX_BT_DEPTH);
+        if (a->ndepths == MAX_DEPTHS)
+            bad("--depths: at most %d values", MAX_DEPTHS);
+        a->depths[a->ndepths++] = v;
+    }
+    free(copy);
+    if (a->ndepths == 0)
+        bad("--depths: empty list");
+}
+
 static void parse_collector(args *a, const char *s)
 {
     static const struct { const char *name; int c; } names[] = {
@@ -239,10 +268,11 @@ static unsigned parse_workload(const char *s)
 static void parse_args(int argc, char **argv, args *a)
 {
     enum { O_WORKLOAD = 256, O_K, O_THREADS, O_COLLECTOR, O_MAXHEAP, O_REPS, O_CSV,
-           O_PLOT, O_QUICK, O_HELP, O_SYSTEM };
+           O_PLOT, O_QUICK, O_HELP, O_SYSTEM, O_DEPTHS };
     static const struct option longopts[] = {
         {"workload", required_argument, NULL, O_WORKLOAD},
         {"k", required_argument, NULL, O_K},
+        {"depths", required_argument, NULL, O_DEPTHS},
         {"threads", required_argument, NULL, O_THREADS},
         {"collector", required_argument, NULL, O_COLLECTOR},
         {"max-heap", required_argument, NULL, O_MAXHEAP},
@@ -265,6 +295,7 @@ static void parse_args(int argc, char **argv, args *a)
         switch (c) {
         case O_WORKLOAD: a->workloads = parse_workload(optarg); break;
         case O_K: parse_klist(a, optarg); break;
+        case O_DEPTHS: parse_depths(a, optarg); break;
         case O_THREADS: a->threads = parse_count("--threads", optarg, 1, MAX_THREADS); break;
         case O_COLLECTOR: parse_collector(a, optarg); break;
         case O_MAXHEAP: {
@@ -477,8 +508,13 @@ int main(int argc, char **argv)
     if (a.workloads & WL_GCBENCH)
         plan_trees(&p, &a, BW_GCBENCH, a.quick ? GCPB_GCBENCH_QUICK_DEPTH : GCPB_GCBENCH_DEPTH);
     if (a.workloads & WL_BTREES) {
-        plan_trees(&p, &a, BW_BTREES, a.quick ? 6 : 16);
-        plan_trees(&p, &a, BW_BTREES, a.quick ? 8 : 18);
+        if (a.ndepths == 0) {
+            a.depths[0] = a.quick ? 6 : 16;
+            a.depths[1] = a.quick ? 8 : 18;
+            a.ndepths = 2;
+        }
+        for (size_t i = 0; i < a.ndepths; i++)
+            plan_trees(&p, &a, BW_BTREES, a.depths[i]);
     }
     if (a.workloads & WL_GC)
         plan_gc(&p, &a);

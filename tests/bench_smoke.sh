@@ -27,6 +27,10 @@ usage_error --bogus
 usage_error extra-argument
 usage_error --workload nope
 usage_error --workload binary-tree
+usage_error --depths 5
+usage_error --depths 23
+usage_error --depths 8,,10
+usage_error --depths 1K
 usage_error --workload
 usage_error --k abc
 usage_error --k 16,,x
