@@ -77,7 +77,7 @@ typedef struct bctx {
     uint64_t sum;          /* checksum of what was read back */
     uint64_t timed_ns;     /* BW_GC_COLLECT: the timed part of the cycle */
     /* Tree workloads: what the run measured about itself. */
-    uint64_t peak_bytes;   /* peak heap (see gcpb_trees_* for each system) */
+    uint64_t peak_bytes;   /* peak heap (what each system counts: bench/trees.c) */
     uint64_t collections;  /* collections during the run */
     uint64_t gc_ns;        /* longest whole collection */
     uint64_t step_ns;      /* longest single collection step (gcpool) */
