@@ -20,16 +20,22 @@
 #define MAX_KS 32
 #define MAX_THREADS 1024
 #define MAX_K (UINT64_C(1) << 24)
+#define MAX_DEPTHS 8
+#define MIN_BT_DEPTH 6
+#define MAX_BT_DEPTH 22
 
 static const char *prog = "gcpool-bench";
 
-enum { WL_CHURN = 1, WL_RESET = 2, WL_THREADS = 4, WL_GC = 8, WL_ALL = 15 };
+enum { WL_CHURN = 1, WL_RESET = 2, WL_THREADS = 4, WL_GC = 8, WL_GCBENCH = 16, WL_BTREES = 32,
+       WL_ALL = 63 };
 
 typedef struct args {
     unsigned workloads;
     uint64_t ks[MAX_KS];
     size_t nk;
     bool ks_given;
+    uint64_t depths[MAX_DEPTHS];   /* binary-trees maximum depths */
+    size_t ndepths;
     unsigned threads;
     int collectors[3];
     size_t ncoll;
@@ -49,19 +55,28 @@ static void usage(FILE *f)
 "Measures store churn (acquire a heap, K allocations of 32-byte objects\n"
 "written and read back, release) for gcpool and its peers in one run.\n"
 "\n"
-"  --workload NAME   churn (default), reset, threads, gc, or all\n"
+"  --workload NAME   churn (default), reset, threads, gc, gcbench,\n"
+"                    binary-trees, or all\n"
 "                    churn:   every system at each K, 1 and N threads\n"
 "                    reset:   maximum heap 1 MiB vs 4 GiB, the store after one\n"
 "                             that dirtied 16 MiB, memset and madvise baselines\n"
 "                    threads: one shared pool, 1 vs N threads\n"
 "                    gc:      allocation throughput, collection time per live\n"
 "                             MiB, longest incremental step at budgets 1k-100k\n"
+"                    gcbench: Boehm's GCBench (stretch tree 18, long-lived tree\n"
+"                             16 and array, trees of depths 4..16), one run a cycle\n"
+"                    binary-trees: the benchmarks-game shape at depths 16, 18\n"
+"                    (gcbench and binary-trees: each gcpool collector, boehm,\n"
+"                    malloc and mimalloc; gcpool's heap max is twice the\n"
+"                    smallest that fits, found by untimed runs first)\n"
 "  --k LIST          objects per store, comma-separated (default 16,1024,65536)\n"
+"  --depths LIST     binary-trees maximum depths, comma-separated, 6 to 22\n"
+"                    (default 16,18; with --quick 6,8)\n"
 "  --threads N       the N of the threaded rows (default: number of cores)\n"
 "  --collector NAME  null, drc, marksweep or all (default all)\n"
 "  --system LIST     only these systems, comma-separated: gcpool,\n"
 "                    gcpool-inline, mimalloc, jemalloc-arena, boehm,\n"
-"                    boehm+collect, mmap-munmap, memset-baseline,\n"
+"                    boehm+collect, malloc, mmap-munmap, memset-baseline,\n"
 "                    madvise-baseline (default: all)\n"
 "  --max-heap BYTES  gcpool's maximum heap for churn and threads (default 4G;\n"
 "                    suffixes K, M, G; a multiple of the page size)\n"
@@ -69,11 +84,15 @@ static void usage(FILE *f)
 "  --csv FILE        also write one CSV row per measured cell\n"
 "  --plot FILE       draw the churn figures (1 thread) to a PNG with gnuplot\n"
 "                    (the command in $GNUPLOT if set)\n"
-"  --quick           short repetitions: a smoke run of every path\n"
+"  --quick           short repetitions and small trees: a smoke run of every\n"
+"                    path\n"
 "  --help            print this help and exit\n"
 "\n"
 "CSV columns: workload,system,collector,k,threads,max_heap_bytes,\n"
-"ns_per_cycle_median,ns_per_cycle_min,ns_per_cycle_max,cycles_per_sec\n"
+"ns_per_cycle_median,ns_per_cycle_min,ns_per_cycle_max,cycles_per_sec,\n"
+"min_fit_bytes,peak_heap_bytes,collections,longest_gc_ns,longest_step_ns\n"
+"(the last five for gcbench and binary-trees only, empty where they do not\n"
+"apply)\n"
 "Exit status: 0 on success, 1 if the run could not complete, 2 for bad usage.\n",
             prog);
 }
@@ -155,6 +174,28 @@ static void parse_klist(args *a, const char *s)
     a->ks_given = true;
 }
 
+static void parse_depths(args *a, const char *s)
+{
+    if (list_has_empty(s))
+        bad("--depths: '%s' has an empty item", s);
+    a->ndepths = 0;
+    char *copy = strdup(s);
+    if (!copy)
+        bad("out of memory");
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+        if (!parse_size(tok, &v) || v < MIN_BT_DEPTH || v > MAX_BT_DEPTH || strpbrk(tok, "kKmMgG"))
+            bad("--depths: '%s' is not a depth from %d to %d", tok, MIN_BT_DEPTH, MAX_BT_DEPTH);
+        if (a->ndepths == MAX_DEPTHS)
+            bad("--depths: at most %d values", MAX_DEPTHS);
+        a->depths[a->ndepths++] = v;
+    }
+    free(copy);
+    if (a->ndepths == 0)
+        bad("--depths: empty list");
+}
+
 static void parse_collector(args *a, const char *s)
 {
     static const struct { const char *name; int c; } names[] = {
@@ -171,7 +212,7 @@ static void parse_collector(args *a, const char *s)
 
 static const char *const system_names[] = {
     "gcpool", "gcpool-inline", "mimalloc", "jemalloc-arena", "boehm", "boehm+collect", "mmap-munmap",
-    "memset-baseline", "madvise-baseline",
+    "memset-baseline", "madvise-baseline", "malloc",
 };
 
 /* Is name in the comma-separated list? */
@@ -215,21 +256,23 @@ static unsigned parse_workload(const char *s)
 {
     static const struct { const char *name; unsigned w; } names[] = {
         {"churn", WL_CHURN}, {"reset", WL_RESET}, {"threads", WL_THREADS},
-        {"gc", WL_GC}, {"all", WL_ALL},
+        {"gc", WL_GC}, {"gcbench", WL_GCBENCH}, {"binary-trees", WL_BTREES}, {"all", WL_ALL},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(s, names[i].name))
             return names[i].w;
-    bad("--workload: unknown workload '%s' (churn, reset, threads, gc or all)", s);
+    bad("--workload: unknown workload '%s' (churn, reset, threads, gc, gcbench, binary-trees "
+        "or all)", s);
 }
 
 static void parse_args(int argc, char **argv, args *a)
 {
     enum { O_WORKLOAD = 256, O_K, O_THREADS, O_COLLECTOR, O_MAXHEAP, O_REPS, O_CSV,
-           O_PLOT, O_QUICK, O_HELP, O_SYSTEM };
+           O_PLOT, O_QUICK, O_HELP, O_SYSTEM, O_DEPTHS };
     static const struct option longopts[] = {
         {"workload", required_argument, NULL, O_WORKLOAD},
         {"k", required_argument, NULL, O_K},
+        {"depths", required_argument, NULL, O_DEPTHS},
         {"threads", required_argument, NULL, O_THREADS},
         {"collector", required_argument, NULL, O_COLLECTOR},
         {"max-heap", required_argument, NULL, O_MAXHEAP},
@@ -252,6 +295,7 @@ static void parse_args(int argc, char **argv, args *a)
         switch (c) {
         case O_WORKLOAD: a->workloads = parse_workload(optarg); break;
         case O_K: parse_klist(a, optarg); break;
+        case O_DEPTHS: parse_depths(a, optarg); break;
         case O_THREADS: a->threads = parse_count("--threads", optarg, 1, MAX_THREADS); break;
         case O_COLLECTOR: parse_collector(a, optarg); break;
         case O_MAXHEAP: {
@@ -395,6 +439,16 @@ static void plan_gc(plan *p, const args *a)
         add_gcpool(p, a, BW_GC_STEP, &gcpb_gcpool_collect, budgets[b], 1, 4 * GCPB_GIB, false);
 }
 
+/* One cell of each system per tree workload and depth; gcpool's heap max is
+ * set later (gcpb_trees_fit). */
+static void plan_trees(plan *p, const args *a, bworkload w, uint64_t k)
+{
+    add_gcpool(p, a, w, &gcpb_trees_gcpool, k, 1, 0, true);
+    add(p, w, &gcpb_trees_boehm, BC_NONE, k, 1, 0);
+    add(p, w, &gcpb_trees_malloc, BC_NONE, k, 1, 0);
+    add(p, w, &gcpb_trees_mimalloc, BC_NONE, k, 1, 0);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static uint64_t live_objects = 131072;
@@ -450,6 +504,18 @@ int main(int argc, char **argv)
         plan_reset(&p, &a);
     if (a.workloads & WL_THREADS)
         plan_threads(&p, &a);
+    /* The tree workloads before gc: its step cells must come last. */
+    if (a.workloads & WL_GCBENCH)
+        plan_trees(&p, &a, BW_GCBENCH, a.quick ? GCPB_GCBENCH_QUICK_DEPTH : GCPB_GCBENCH_DEPTH);
+    if (a.workloads & WL_BTREES) {
+        if (a.ndepths == 0) {
+            a.depths[0] = a.quick ? 6 : 16;
+            a.depths[1] = a.quick ? 8 : 18;
+            a.ndepths = 2;
+        }
+        for (size_t i = 0; i < a.ndepths; i++)
+            plan_trees(&p, &a, BW_BTREES, a.depths[i]);
+    }
     if (a.workloads & WL_GC)
         plan_gc(&p, &a);
     if (a.systems) {
@@ -471,6 +537,19 @@ int main(int argc, char **argv)
     progress_total = p.n;
     progress_tty = isatty(STDERR_FILENO);
     uint64_t t0 = gcpb_now();
+    /* gcpool's tree cells: the heap max, from untimed runs. */
+    for (size_t i = 0; i < p.n; i++) {
+        bcell *c = &p.cells[i];
+        if (c->sys != &gcpb_trees_gcpool)
+            continue;
+        if (gcpb_opts.progress) {
+            fprintf(stderr, "%s[heap max] %s %s/%s k=%" PRIu64 "%s", progress_tty ? "\r" : "",
+                    report_workload_name(c), c->sys->name, report_collector_name(c->collector),
+                    c->k, progress_tty ? "\033[K" : "\n");
+            fflush(stderr);
+        }
+        c->status = gcpb_trees_fit(c);
+    }
     /* The incremental-step cells (planned last) measure themselves; the
      * rest are measured in rounds. */
     size_t nrun = 0;

@@ -30,6 +30,8 @@ typedef enum bworkload {
     BW_GC_ALLOC,
     BW_GC_COLLECT,
     BW_GC_STEP,
+    BW_GCBENCH,        /* k: stretch-tree depth (18; smaller with --quick) */
+    BW_BTREES,         /* k: maximum depth N (16 and 18) */
 } bworkload;
 
 /* Outcome of a cell (and of a system function). */
@@ -57,6 +59,13 @@ typedef struct bcell {
     double ns_median, ns_min, ns_max;   /* per cycle (per step for BW_GC_STEP) */
     double cycles_per_sec;              /* aggregate over threads */
     double aux;                         /* steps per collection (BW_GC_STEP) */
+    /* the tree workloads (BW_GCBENCH, BW_BTREES), over the timed runs: */
+    uint64_t min_fit;                   /* gcpool: smallest heap max found to fit */
+    uint64_t peak_bytes;                /* largest peak heap of a run */
+    uint64_t collections;               /* collections in the last timed run */
+    uint64_t gc_ns;                     /* longest whole collection */
+    uint64_t step_ns;                   /* gcpool: longest gc start or step */
+    bool has_gc_stats;                  /* the system reports collections */
     /* runner state */
     uint64_t batch;                     /* cycles per thread in one sample */
     double *samples;                    /* ns per cycle, one per round */
@@ -67,6 +76,12 @@ typedef struct bcell {
 typedef struct bctx {
     uint64_t sum;          /* checksum of what was read back */
     uint64_t timed_ns;     /* BW_GC_COLLECT: the timed part of the cycle */
+    /* Tree workloads: what the run measured about itself. */
+    uint64_t peak_bytes;   /* peak heap (what each system counts: bench/trees.c) */
+    uint64_t collections;  /* collections during the run */
+    uint64_t gc_ns;        /* longest whole collection */
+    uint64_t step_ns;      /* longest single collection step (gcpool) */
+    bool has_gc_stats;     /* collections, gc_ns are meaningful */
     char *why;             /* error text on BR_NA / BR_SKIP */
     size_t why_len;
 } bctx;
@@ -142,6 +157,23 @@ extern const bsys gcpb_boehm;
 extern const bsys gcpb_boehm_collect;    /* GC_gcollect after every cycle */
 extern const bsys gcpb_boehm_alloc;      /* allocation throughput */
 extern const bsys gcpb_boehm_live;       /* full collection over a live list */
+
+/* The tree workloads (bench/trees.c): one cycle is one whole run of the
+ * benchmark.  gcpool builds its nodes through the checked API; the peers
+ * with Boehm's GC_MALLOC, glibc malloc/free and mimalloc's mi_malloc/mi_free
+ * (each tree freed explicitly). */
+extern const bsys gcpb_trees_gcpool;
+extern const bsys gcpb_trees_boehm;
+extern const bsys gcpb_trees_malloc;
+extern const bsys gcpb_trees_mimalloc;
+/* The stretch depth of the full GCBench and of the --quick one. */
+#define GCPB_GCBENCH_DEPTH 18u
+#define GCPB_GCBENCH_QUICK_DEPTH 10u
+/* The heap max of a gcpool tree cell: for mark-sweep and DRC, twice the
+ * smallest heap max in which the run completes (found by bisection, runs
+ * not timed; c->min_fit), for null 4 GiB.  BR_OK, or the cell's status and
+ * note when the run does not fit or fails. */
+int gcpb_trees_fit(bcell *c);
 
 /* The longest incremental step: fills c (BW_GC_STEP, k = budget). */
 void gcpb_gcpool_steps(bcell *c);

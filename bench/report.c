@@ -34,6 +34,8 @@ const char *report_workload_name(const bcell *c)
     case BW_GC_ALLOC: return "gc-alloc";
     case BW_GC_COLLECT: return "gc-collect";
     case BW_GC_STEP: return "gc-step";
+    case BW_GCBENCH: return "gcbench";
+    case BW_BTREES: return "binary-trees";
     }
     return "?";
 }
@@ -82,6 +84,20 @@ static const char *fmt_bytes(uint64_t b, char *buf, size_t len)
         snprintf(buf, len, "%" PRIu64 " MiB", b / GCPB_MIB);
     else
         snprintf(buf, len, "%" PRIu64 " KiB", b / GCPB_KIB);
+    return buf;
+}
+
+/* Bytes in GiB or MiB with one decimal (KiB below 1 MiB); "-" for 0. */
+static const char *fmt_mib(uint64_t b, char *buf, size_t len)
+{
+    if (b == 0)
+        snprintf(buf, len, "-");
+    else if (b >= GCPB_GIB)
+        snprintf(buf, len, "%.1f GiB", (double)b / (double)GCPB_GIB);
+    else if (b >= GCPB_MIB)
+        snprintf(buf, len, "%.1f MiB", (double)b / (double)GCPB_MIB);
+    else
+        snprintf(buf, len, "%.0f KiB", (double)b / (double)GCPB_KIB);
     return buf;
 }
 
@@ -151,6 +167,11 @@ static bool is_1mib_twin(const bcell *like, const bcell *c)
 static bool is_boehm(const bcell *like, const bcell *c)
 {
     return like->workload == c->workload && c->collector == BC_NONE;
+}
+
+static bool is_trees_boehm(const bcell *like, const bcell *c)
+{
+    return like->workload == c->workload && like->k == c->k && c->sys == &gcpb_trees_boehm;
 }
 
 /* ------------------------------------------------------------------ skips */
@@ -364,12 +385,69 @@ static void table_gc(FILE *f, const bcell *cells, size_t n)
     print_skips(f, &sk);
 }
 
+static void table_trees(FILE *f, const bcell *cells, size_t n, bworkload w)
+{
+    uint64_t ks[64];
+    size_t nk = ks_of(cells, n, w, false, ks, 64);
+    if (!nk)
+        return;
+    skips sk = {.n = 0};
+    if (w == BW_GCBENCH)
+        fprintf(f, "\n== gcbench: Boehm's GCBench, one whole run per cycle (stretch tree, long-lived "
+                   "tree and array, top-down and bottom-up trees) ==\n");
+    else
+        fprintf(f, "\n== binary-trees: the benchmarks-game shape, one whole run per cycle "
+                   "(stretch tree, long-lived tree, checked trees of depths 4..N) ==\n");
+    fprintf(f, "   vs boehm: time / Boehm's time; heap max: gcpool's maximum heap, twice 'min fit' "
+               "(the smallest that fits, found by untimed runs; null: 4 GiB)\n"
+               "   peak heap: gcpool the heap bound reached, boehm GC_get_heap_size (largest at the "
+               "end of a collection or of the run), malloc and mimalloc the peak of live bytes "
+               "counted (sizes asked for)\n"
+               "   GCs: collections in a run; longest gc: a whole collection (gcpool: "
+               "gcp_heap_gc_start to the last step; boehm: GC_EVENT_START to GC_EVENT_END);\n"
+               "   longest step: gcpool's longest single gcp_heap_gc_start or "
+               "gcp_collection_step (default gc_step_budget)\n");
+    for (size_t ki = 0; ki < nk; ki++) {
+        if (w == BW_GCBENCH)
+            fprintf(f, "\nstretch depth %" PRIu64 "\n", ks[ki]);
+        else
+            fprintf(f, "\nN = %" PRIu64 "\n", ks[ki]);
+        fprintf(f, "  %-22s %10s  %-22s %8s %10s %10s %10s %6s %10s %12s\n", "system", "time",
+                "min - max", "vs boehm", "heap max", "min fit", "peak heap", "GCs", "longest gc",
+                "longest step");
+        for (size_t i = 0; i < n; i++) {
+            const bcell *c = &cells[i];
+            if (c->workload != w || c->k != ks[ki] || !row_start(f, c, &sk, ""))
+                continue;
+            char a[32], r[80], vs[32] = "", mh[32], mf[32], pk[32], gcs[32] = "-", lg[32] = "-",
+                 ls[32] = "-";
+            const bcell *boehm = find(cells, n, c, is_trees_boehm);
+            if (boehm && boehm != c && boehm->ns_median > 0)
+                snprintf(vs, sizeof vs, "x%.2f", c->ns_median / boehm->ns_median);
+            if (c->has_gc_stats) {
+                snprintf(gcs, sizeof gcs, "%" PRIu64, c->collections);
+                if (c->collections)
+                    fmt_ns((double)c->gc_ns, lg, sizeof lg);
+                if (c->collections && c->collector != BC_NONE)
+                    fmt_ns((double)c->step_ns, ls, sizeof ls);
+            }
+            fprintf(f, "%10s  %-22s %8s %10s %10s %10s %6s %10s %12s\n",
+                    fmt_ns(c->ns_median, a, sizeof a), fmt_range(c, r, sizeof r), vs,
+                    fmt_mib(c->max_heap, mh, sizeof mh), fmt_mib(c->min_fit, mf, sizeof mf),
+                    fmt_mib(c->peak_bytes, pk, sizeof pk), gcs, lg, ls);
+        }
+    }
+    print_skips(f, &sk);
+}
+
 void report_tables(FILE *f, const bcell *cells, size_t n)
 {
     table_churn(f, cells, n, BW_CHURN);
     table_reset(f, cells, n);
     table_churn(f, cells, n, BW_THREADS);
     table_gc(f, cells, n);
+    table_trees(f, cells, n, BW_GCBENCH);
+    table_trees(f, cells, n, BW_BTREES);
 }
 
 void report_csv(FILE *f, const bcell *cells, size_t n)
@@ -380,9 +458,28 @@ void report_csv(FILE *f, const bcell *cells, size_t n)
         if (c->status != BR_OK)
             continue;
         const char *coll = c->collector == BC_NONE ? "-" : report_collector_name(c->collector);
-        fprintf(f, "%s,%s,%s,%" PRIu64 ",%u,%" PRIu64 ",%.1f,%.1f,%.1f,%.1f\n",
+        fprintf(f, "%s,%s,%s,%" PRIu64 ",%u,%" PRIu64 ",%.1f,%.1f,%.1f,%.1f",
                 report_workload_name(c), c->sys->name, coll, c->k, c->threads, c->max_heap,
                 c->ns_median, c->ns_min, c->ns_max, c->cycles_per_sec);
+        if (c->workload != BW_GCBENCH && c->workload != BW_BTREES) {
+            fprintf(f, ",,,,,\n");
+            continue;
+        }
+        /* min fit (gcpool mark-sweep and DRC), peak heap; the collection
+         * figures where the system collects (a step: gcpool only). */
+        if (c->min_fit)
+            fprintf(f, ",%" PRIu64, c->min_fit);
+        else
+            fprintf(f, ",");
+        fprintf(f, ",%" PRIu64, c->peak_bytes);
+        if (c->has_gc_stats)
+            fprintf(f, ",%" PRIu64 ",%" PRIu64, c->collections, c->gc_ns);
+        else
+            fprintf(f, ",,");
+        if (c->has_gc_stats && c->collector != BC_NONE)
+            fprintf(f, ",%" PRIu64 "\n", c->step_ns);
+        else
+            fprintf(f, ",\n");
     }
 }
 

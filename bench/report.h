@@ -9,7 +9,8 @@
 /* The CSV header line (without newline). */
 #define GCPB_CSV_HEADER                                                               \
     "workload,system,collector,k,threads,max_heap_bytes,ns_per_cycle_median,"        \
-    "ns_per_cycle_min,ns_per_cycle_max,cycles_per_sec"
+    "ns_per_cycle_min,ns_per_cycle_max,cycles_per_sec,min_fit_bytes,peak_heap_bytes,"   \
+    "collections,longest_gc_ns,longest_step_ns"
 
 const char *report_workload_name(const bcell *c);
 const char *report_collector_name(int collector);

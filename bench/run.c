@@ -65,6 +65,7 @@ typedef struct worker {
     int status;              /* first failure of this worker */
     char why[200];
     uint64_t timed_ns;       /* of the current batch */
+    bctx stats;              /* tree workloads: the current batch's figures */
 } worker;
 
 typedef struct runner {
@@ -78,6 +79,19 @@ typedef struct runner {
     worker *w;
 } runner;
 
+static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* The largest peak and pauses of the runs so far, the last run's count of
+ * collections. */
+static void merge_stats(bctx *into, const bctx *x)
+{
+    into->peak_bytes = max_u64(into->peak_bytes, x->peak_bytes);
+    into->gc_ns = max_u64(into->gc_ns, x->gc_ns);
+    into->step_ns = max_u64(into->step_ns, x->step_ns);
+    into->collections = x->collections;
+    into->has_gc_stats = x->has_gc_stats;
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -90,6 +104,7 @@ static void *worker_main(void *arg)
         if (r->stop)
             break;
         w->timed_ns = 0;
+        w->stats = (bctx){.sum = 0};
         for (uint64_t i = 0; i < r->batch && w->status == BR_OK; i++) {
             bctx x = {.sum = 0, .timed_ns = 0, .why = w->why, .why_len = sizeof w->why};
             int st = sys->cycle(w->ts, &x);
@@ -103,8 +118,11 @@ static void *worker_main(void *arg)
                                       (unsigned long long)x.sum, (unsigned long long)r->expect);
                 break;
             }
-            acc ^= x.sum + i;
+            /* Multiplied in, so that equal sums (the tree workloads' runs)
+             * do not cancel out. */
+            acc = acc * UINT64_C(0x100000001b3) + (x.sum ^ i);
             w->timed_ns += x.timed_ns;
+            merge_stats(&w->stats, &x);
         }
         pthread_barrier_wait(&r->done);
     }
@@ -167,6 +185,14 @@ static void measure(runner *r)
     t = run_batch(r, c->batch, &timed);
     if (t < 0)
         return;
+    for (unsigned i = 0; i < c->threads; i++) {
+        const bctx *x = &r->w[i].stats;
+        c->peak_bytes = max_u64(c->peak_bytes, x->peak_bytes);
+        c->gc_ns = max_u64(c->gc_ns, x->gc_ns);
+        c->step_ns = max_u64(c->step_ns, x->step_ns);
+        c->collections = x->collections;
+        c->has_gc_stats = x->has_gc_stats;
+    }
     c->samples[c->nsamples++] = (self_timed ? timed : t) / (double)c->batch;
 }
 
@@ -217,10 +243,14 @@ void gcpb_run_cells(bcell *cells, size_t n, gcpb_progress_fn progress)
     const unsigned reps = gcpb_opts.reps;
     for (size_t i = 0; i < n; i++) {
         bcell *c = &cells[i];
-        c->status = BR_OK;
+        /* A cell found not to fit before the run (trees) keeps its status. */
+        if (c->status != BR_OK)
+            continue;
         c->note[0] = 0;
         c->batch = 0;
         c->nsamples = 0;
+        c->peak_bytes = c->collections = c->gc_ns = c->step_ns = 0;
+        c->has_gc_stats = false;
         if (c->sys->absent)
             c->status = gcpb_fail(c->note, sizeof c->note, BR_SKIP, "%s", c->sys->absent);
         else if (!(c->samples = calloc(reps, sizeof *c->samples)))

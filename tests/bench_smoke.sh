@@ -1,7 +1,8 @@
 #!/bin/sh
 # gcpool-bench: option parsing (bad options exit 2 with a message, --help
-# exits 0) and a --quick run whose CSV must have the documented header and
-# well-formed rows.  Timings are never checked.
+# exits 0) and a --quick run of every workload (the tree workloads at small
+# depths) whose CSV must have the documented header and well-formed rows.
+# Timings are never checked.
 bench=${top_builddir:-.}/gcpool-bench
 if [ ! -x "$bench" ]; then
     echo "FAIL: $bench not built"; exit 1
@@ -25,6 +26,11 @@ usage_error() {
 usage_error --bogus
 usage_error extra-argument
 usage_error --workload nope
+usage_error --workload binary-tree
+usage_error --depths 5
+usage_error --depths 23
+usage_error --depths 8,,10
+usage_error --depths 1K
 usage_error --workload
 usage_error --k abc
 usage_error --k 16,,x
@@ -53,7 +59,7 @@ grep -q '^Usage: gcpool-bench' "$tmp/out" || fail "--help printed no usage"
 grep -q -- '--workload' "$tmp/out" || fail "--help does not list --workload"
 
 # The smoke run: every workload once, short repetitions.
-header='workload,system,collector,k,threads,max_heap_bytes,ns_per_cycle_median,ns_per_cycle_min,ns_per_cycle_max,cycles_per_sec'
+header='workload,system,collector,k,threads,max_heap_bytes,ns_per_cycle_median,ns_per_cycle_min,ns_per_cycle_max,cycles_per_sec,min_fit_bytes,peak_heap_bytes,collections,longest_gc_ns,longest_step_ns'
 "$bench" --quick --workload all --k 16,1024 --threads 2 --reps 2 --max-heap 64M \
     --csv "$tmp/out.csv" >"$tmp/out" 2>"$tmp/err"
 rc=$?
@@ -62,10 +68,14 @@ rc=$?
 rows=$(tail -n +2 "$tmp/out.csv" | wc -l)
 [ "$rows" -ge 10 ] || fail "only $rows CSV rows"
 bad=$(tail -n +2 "$tmp/out.csv" | awk -F, '
-    NF != 10 { print "fields: " $0; next }
-    $1 !~ /^(churn|reset|reset-after-dirty|threads|gc-alloc|gc-collect|gc-step)$/ { print "workload: " $0; next }
+    NF != 15 { print "fields: " $0; next }
+    $1 !~ /^(churn|reset|reset-after-dirty|threads|gc-alloc|gc-collect|gc-step|gcbench|binary-trees)$/ { print "workload: " $0; next }
     $2 == "" || $3 == "" { print "names: " $0; next }
     { for (i = 4; i <= 10; i++) if ($i !~ /^[0-9]+(\.[0-9]+)?$/) { print "number " i ": " $0; next } }
+    { for (i = 11; i <= 15; i++) if ($i !~ /^[0-9]*$/) { print "number " i ": " $0; next } }
+    $1 !~ /^(gcbench|binary-trees)$/ && $11 $12 $13 $14 $15 != "" { print "tree columns: " $0; next }
+    $1 ~ /^(gcbench|binary-trees)$/ && $12 <= 0 { print "no peak heap: " $0; next }
+    $1 ~ /^(gcbench|binary-trees)$/ && $2 == "gcpool" && $3 != "null" && ($11 <= 0 || $6 != 2 * $11) { print "heap max: " $0; next }
     $5 < 1 || $7 < $8 || $7 > $9 || $10 <= 0 { print "values: " $0 }')
 [ -z "$bad" ] || fail "bad CSV rows:
 $bad"
@@ -73,6 +83,15 @@ for sys in gcpool memset-baseline mmap-munmap jemalloc-arena madvise-baseline; d
     grep -q "^[a-z-]*,$sys," "$tmp/out.csv" || fail "no $sys row"
 done
 grep -q '^churn,gcpool,null,16,2,' "$tmp/out.csv" || fail "no 2-thread gcpool churn row"
+# The tree workloads: every gcpool collector and malloc at each size (Boehm
+# and mimalloc when configure found them).
+for row in gcbench,gcpool,null,10 gcbench,gcpool,drc,10 gcbench,gcpool,marksweep,10 \
+    gcbench,malloc,-,10 binary-trees,gcpool,marksweep,6 binary-trees,gcpool,drc,8 \
+    binary-trees,gcpool,null,8 binary-trees,malloc,-,8; do
+    grep -q "^$row,1," "$tmp/out.csv" || fail "no $row row"
+done
+grep -q '^== gcbench' "$tmp/out" || fail "no gcbench table"
+grep -q '^N = 8' "$tmp/out" || fail "no binary-trees table"
 grep -q '^checksum ' "$tmp/out" || fail "no checksum line"
 grep -q '^K = 16' "$tmp/out" || fail "no table"
 
