@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gcpool-bench: the store-churn benchmark, with the peer allocators and the
  * physical baselines measured in the same run.  See --help. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gcpool-bench: shared definitions of the benchmark program.
  *
  * A run is planned as a list of cells (one workload, system, collector, K,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gcpool-calibrate: measures the kernel and memory costs behind gcpool's
  * reset policy on this machine and prints the crossover figures:
  *  1. zeroing a dirty range in place (memset) against giving it back

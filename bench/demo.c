@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gcpool-demo: creates a pool, churns heaps from two threads and prints
  * what it did and the pool's statistics. */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Collector micro-benchmark: prints figures, asserts nothing.
  *
  *   bench/gc_bench [scale [section]]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tables, CSV and the plot of gcpool-bench. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gcpool-bench output: the tables, the CSV rows and the gnuplot figure. */
 #ifndef GCPB_REPORT_H
 #define GCPB_REPORT_H

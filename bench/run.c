@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The runner: measures one cell with its threads, a warm-up that also
  * calibrates the batch size, and repetitions whose median is quoted. */
 #include <pthread.h>

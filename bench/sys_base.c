@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The physical baselines: what a store cycle costs with no allocator at all.
  * Objects are laid out as gcpool lays them out (16-byte header, 32-byte
  * payload, bump allocation from the start of the heap).

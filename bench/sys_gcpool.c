@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gcpool itself: store churn through the public API, allocation
  * throughput, full collections over a live set and incremental steps.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The peer allocators, each found at configure time:
  *
  *   mimalloc         a heap per store: mi_heap_new, mi_heap_malloc,

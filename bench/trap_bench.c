@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gcpool-trap-bench: what traps cost.
  *
  *   raw baseline   a SIGSEGV on a PROT_NONE page caught by a bare handler

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The tree workloads of gcpool-bench: GCBench and binary-trees, written
  * from the benchmarks' public descriptions, for gcpool (through its checked
  * API), Boehm GC, glibc malloc/free and mimalloc.  One cycle is one whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The tree workloads for an allocator of plain C nodes, included once per
  * peer by bench/trees.c with three macros defined:
  *

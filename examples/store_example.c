@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A complete gcpool program: a pool, a store, a struct type, a few
  * objects, a root, a collection, and the store freed. */
 #include <stdio.h>

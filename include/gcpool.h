@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gcpool: sandboxed garbage-collected heaps for host runtimes, handed out
  * from a pool of pre-reserved, guarded virtual-memory slots.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Allocation and field access: argument checks, object validation, then the
  * collector (for space) and the write barrier (for ref stores). */
 #include <string.h>

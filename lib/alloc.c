@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "lib/alloc.h"
 
 #include <pthread.h>

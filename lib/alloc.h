@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host-side metadata allocation: a leaf that lib/ and pool/ both use.
  *
  * In the static archive and the test builds the memory comes from a

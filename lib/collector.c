@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The collectors built in, by kind. */
 #include "lib/collector.h"
 

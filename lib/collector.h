@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The collector ops table: everything that differs between collectors sits
  * behind it.  The heap core (lib/heap.c, lib/access.c, lib/gc.c) validates
  * arguments and refs, checks the poisoned / busy / no-GC state, writes object

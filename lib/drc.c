@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Deferred reference counting over segregated free lists.
  *
  * Counts.  The collector word of every object (header bytes 12..15) counts

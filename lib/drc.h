@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Constants of the deferred reference-counting collector (lib/drc.c). */
 #ifndef GCP_LIB_DRC_H
 #define GCP_LIB_DRC_H

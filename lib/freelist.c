@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Segregated free lists over heap memory (see lib/freelist.h). */
 #include "lib/freelist.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Free-list allocation of heap memory for the reclaiming collectors (DRC
  * and mark-sweep).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Barriers and collections: argument and state checks around the
  * collector's hooks. */
 #include "lib/collector.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Heap objects: creation, reset, the accessors for compiled code and
  * no-GC scopes. */
 #include "lib/heap.h"

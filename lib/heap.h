@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The heap object and its internal entry points (pool/ sees only
  * lib/heapops.h).  Collector-specific state lives behind `ops`. */
 #ifndef GCP_LIB_HEAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The heap-ops table: the other interface between pool/ and lib/ (with the
  * memory descriptor of lib/mem.h).  pool/ builds, releases, resets and
  * destroys heaps through it and never reads or writes a heap's fields. */

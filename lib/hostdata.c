@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The host-data table: a bounded vector of entries outside the heap, with a
  * free list threaded through the unused ones.  An id is
  *   (generation << INDEX_BITS) | (index + 1)

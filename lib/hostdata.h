@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal entry points of the host-data table for the heap core and the
  * collectors. */
 #ifndef GCP_LIB_HOSTDATA_H

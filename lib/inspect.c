@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "lib/inspect.h"
 
 gcp_gc_view gcp__gc_view(const gcp_heap *heap)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Views into a heap's collector for tests and benchmarks (never used by
  * the library itself).  Each works for any collector through its ops
  * table; what does not apply to a collector reads as zero or NULL. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Incremental mark-sweep over segregated free lists.
  *
  * A collection runs in three phases, each sliced by the step budget:

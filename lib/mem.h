@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The memory descriptor: one of the two interfaces between pool/ and lib/
  * (the other is lib/heapops.h).  The owner in pool/ (a pool slot or an
  * on-demand mapping) owns the descriptor and fills it in; the heap keeps a

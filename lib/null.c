@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The null collector: bump allocation, never reclaims.  Its collector data
  * is a gcp_bump that compiled code may use to allocate inline, so `next` is
  * re-validated on every allocation. */

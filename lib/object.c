@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Object validation: every object the core or a collector uses passes here
  * first (see lib/object.h). */
 #include "lib/object.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Object access and validation: the only way lib/ reads objects.  Heap
  * memory is untrusted, so every object is validated (gcp__obj_check) before
  * its payload is used; a failed check poisons the heap (gcp__heap_corrupt).

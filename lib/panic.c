@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The replaceable panic handler for contract violations. */
 #include <pthread.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The roots list: a bounded vector of borrowed root locations whose storage
  * survives gcp_roots_clear. */
 #include "lib/roots.h"

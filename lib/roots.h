@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal entry points of the roots list for the heap core and the
  * collectors. */
 #ifndef GCP_LIB_ROOTS_H

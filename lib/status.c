@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "gcpool.h"
 
 const char *gcp_strerror(int status)

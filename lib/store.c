@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stores: a heap with its host-data table and roots list. */
 #include "gcpool.h"
 #include "lib/alloc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The tracer, and the hooks shared by the collectors built on free lists. */
 #include "lib/trace.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The tracer and what else the collectors built on free lists (lib/drc.c,
  * lib/marksweep.c) share: their per-heap state, allocation, the bound on
  * their host tables, and reclaiming a dead object. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The type registry: append-only, published with release/acquire so that
  * readers never take a lock.  Types live in fixed-size chunks that never
  * move; the chunk directory is allocated whole up front. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal view of the type registry, for heaps and collectors. */
 #ifndef GCP_LIB_TYPES_H
 #define GCP_LIB_TYPES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "lib/vec.h"
 
 #include "lib/alloc.h"

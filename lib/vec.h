@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one growable vector behind every host-side table (grey stack, work
  * lists, zero-count table, roots lists, host-data entries).  Every push is
  * checked against the capacity and against a hard limit on the element

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The on-demand allocator: one mapping per heap with the same layout as a
  * pool slot (guard, reservation, guard). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The slot pool.
  *
  * One reservation holds every slot.  Free slots sit on lock-free stacks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "pool/slot.h"
 
 #include <inttypes.h>

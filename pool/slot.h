@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A slot: one heap's share of reserved address space, and the memory
  * operations on it that pools and on-demand heaps have in common. */
 #ifndef GCP_POOL_SLOT_H

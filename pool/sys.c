@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "pool/sys.h"
 
 #include <errno.h>

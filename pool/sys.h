@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fault seam: every system call pool/ makes goes through this table,
  * so that tests can replace it and fail any call they choose.  Nothing
  * outside pool/ (and the tests) uses it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guard-page faults as recoverable traps.
  *
  * Three parts:

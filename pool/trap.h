@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The region registry behind trap handling: pools and on-demand heaps
  * register their mappings so that the fault handler can tell a guard-page
  * fault in a heap from any other fault. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "pool/vm.h"
 
 #include "lib/error.h"

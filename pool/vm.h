@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thin wrappers over the kernel's virtual-memory calls, all made through
  * the fault seam (pool/sys.h).  Only pool/ uses them.  Each returns GCP_OK
  * or GCP_ESYS with errno kept. */

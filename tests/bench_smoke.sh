@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # gcpool-bench: option parsing (bad options exit 2 with a message, --help
 # exits 0) and a --quick run of every workload (the tree workloads at small
 # depths) whose CSV must have the documented header and well-formed rows.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Fails if the shared library exports any name outside the gcp_ namespace.
 lib=${top_builddir:-.}/.libs/libgcpool.so
 if [ ! -f "$lib" ]; then

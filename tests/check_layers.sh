@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The layering of DESIGN.md, checked on the sources:
 #  - pool/ includes no lib/ header but the declared interfaces (the memory
 #    descriptor, the heap-ops table) and the leaves both layers use (host

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the input is a program run against a small pool, as a
  * hostile guest and a careless host would run it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture shared by the collector suites: a type registry, a one-slot pool
  * built with a chosen collector, its heap and a host-data table. */
 #ifndef GCP_TESTS_GCUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture of the heap-level suites (test_access, test_gc, test_heap,
  * test_null, test_panic, test_collector): a type registry, a one-slot pool
  * over the null collector, its heap and a host-data table. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Allocation and field access (lib/access.c) over the null collector:
  * layouts, errors, growth, struct and array fields, and corrupted heaps. */
 #include "heaputil.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host-metadata allocation (lib/alloc.c): the allocators' contracts, and
  * that sanitizer builds and GCPOOL_METADATA=libc put host tables where the
  * tools see them, so an overflow of one is reported. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* NULL for every pointer parameter of the public API, one row each: the
  * call answers GCP_EINVAL, or the answer its header documents (NULL
  * ignored, a NULL/0/false result, NULL allowed where it means "none").

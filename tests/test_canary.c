@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zero leakage between stores, for every collector: a store fills every
  * byte it can reach through the heap base pointer with a canary, after
  * growing the heap and corrupting it; the next store of the same slot

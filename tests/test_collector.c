@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The collector registry (lib/collector.c). */
 #include "heaputil.h"
 

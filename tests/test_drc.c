@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Deferred reference counting: counts through every barrier, the exposed
  * set and stack roots, recursive freeing, host-data finalization, cycles,
  * saturation, step budgets and corrupted heaps. */

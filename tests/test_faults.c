@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fault-injection walk: every system call pool/ makes goes through the
  * table of pool/sys.h; these tests replace it and fail call N of a
  * scenario, for every N, with ENOMEM, EAGAIN and EINVAL.  After each run:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The free-list allocator: bump, exact classes, bins, splitting,
  * coalescing, reset, growth and limits, and hostile free blocks. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The life of a collection (lib/gc.c): it ends when its heap is released,
  * before the memory is zeroed, given back or shrunk; its handle then
  * answers GCP_ESTATE; a roots list changed under it ends it; nothing is

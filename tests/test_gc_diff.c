@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Randomized differential test of the DRC and mark-sweep collectors
  * against a reference model.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Heaps (lib/heap.c): no-GC scopes and the accessors for compiled code. */
 #include "heaputil.h"
 

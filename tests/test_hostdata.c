@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The host-data table: ids, generations, stale and forged ids, finalizers
  * exactly once on every path. */
 #include "lib/hostdata.h"

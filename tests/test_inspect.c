@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The collector views for tests and benchmarks (lib/inspect.c): answered
  * through the ops table for every collector, zero where they do not apply. */
 #include "gcutil.h"

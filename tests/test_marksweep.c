@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Incremental mark-sweep: reachability from every kind of root, cycles,
  * host-data finalization, free-list rebuilding, step budgets and
  * corrupted heaps. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The null collector (lib/null.c): its bump pointer as compiled code sees
  * it, and a bump pointer compiled code corrupted. */
 #include "heaputil.h"

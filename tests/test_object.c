@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The object layer (lib/object.h) used by the core and the collectors, and
  * a heap over a host-provided memory descriptor (growth failures). */
 #include <string.h>

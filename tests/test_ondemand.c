@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The on-demand allocator (pool/ondemand.c): one mapping per heap, laid
  * out like a pool slot, its guards, growth and errors. */
 #include <signal.h>

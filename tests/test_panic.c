@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The panic handler (lib/panic.c): contract violations reported to the
  * handler, the default abort, and handlers replaced from several threads. */
 #include "heaputil.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The slot pool (pool/pool.c): configuration, layout, guard pages,
  * exhaustion, misuse, reuse and threads. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* References: null, i31 encoding at its edges, heap refs, r64 conversion. */
 #include "testutil.h"
 

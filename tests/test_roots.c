@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The roots list: stack and non-stack roots, get/set through them, r64
  * rejection, clear keeping storage. */
 #include "testutil.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Slots (pool/slot.c) and their reset between holders: zero leakage,
  * warm-slot order and limits, the decommit queue, bound shrinking, and
  * multi-threaded churn. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stores: creation from a pool and on demand, host data finalized exactly
  * once on every path (poisoned stores included), slots reused clean. */
 #include <string.h>

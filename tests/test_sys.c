@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The fault seam (pool/sys.c): the default table is the real system calls,
  * a replacement sees every call pool/ makes, and NULL restores the default. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shared tracer (lib/trace.c): the grey stack stays inside its
  * bounded vector whatever the step budget, for mark-sweep marking and for
  * DRC's backup trace. */

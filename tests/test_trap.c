@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guard-page faults as traps: guarded calls, trap details, chaining to the
  * host's handlers, nesting, threads, the region registry, the access
  * helpers.  Every test runs in its own forked process (Check's default), so

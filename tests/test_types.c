@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The type registry: valid and refused definitions, lookups, threads. */
 #include <pthread.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bounded vector behind every host table (lib/vec.c). */
 #include "lib/vec.h"
 #include "testutil.h"

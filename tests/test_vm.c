@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The virtual-memory wrappers (pool/vm.c), through the fault seam: what
  * each one does to a mapping, and that a refused call answers GCP_ESYS
  * with errno kept and nothing lost. */

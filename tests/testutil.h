@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared helpers for the Check suites. */
 #ifndef GCP_TESTUTIL_H
 #define GCP_TESTUTIL_H

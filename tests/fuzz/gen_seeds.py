@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes the seed corpus of tests/fuzz_heap.c into tests/fuzz/corpus/.
 
 Each seed is one small program in the target's input format (see the
