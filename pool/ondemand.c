@@ -6,7 +6,6 @@
 #include "gcpool.h"
 #include "lib/alloc.h"
 #include "lib/heapops.h"
-#include "lib/poolcfg.h"
 #include "pool/slot.h"
 #include "pool/trap.h"
 #include "pool/vm.h"
@@ -24,24 +23,18 @@ gcp_status gcp_heap_new_ondemand(const gcp_pool_config *user_cfg, gcp_heap **out
 {
     if (!user_cfg || !out)
         return GCP_EINVAL;
-    gcp_pool_config cfg_copy;   /* the caller's struct may be older or newer */
-    gcp_status st = gcp__config_copy(user_cfg, &cfg_copy);
+    gcp_pool_config cfg_copy;
+    gcp_layout layout;
+    gcp_status st = gcp__layout_setup(user_cfg, &cfg_copy, &layout);
     if (st != GCP_OK)
         return st;
     const gcp_pool_config *cfg = &cfg_copy;
-    gcp_layout layout;
-    st = gcp__layout_from_config(cfg, &layout);
-    if (st != GCP_OK)
-        return st;
     ondemand *od = gcp__calloc(1, sizeof *od);
     if (!od)
         return GCP_ENOMEM;
     od->layout = layout;
     od->region_size = 2 * layout.guard + layout.reservation;
-    st = gcp__vm_reserve_aligned(od->region_size, cfg->huge_pages ? GCP_HUGE_PAGE : 0, &od->map,
-                                 &od->region);
-    if (st == GCP_OK && cfg->huge_pages)
-        gcp__vm_advise_huge(od->region, od->region_size);
+    st = gcp__slot_reserve(od->region_size, cfg->huge_pages, &od->map, &od->region);
     if (st != GCP_OK)
         goto fail;
     od->slot.base = od->region + layout.guard;

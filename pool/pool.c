@@ -172,15 +172,12 @@ gcp_status gcp_pool_new(const gcp_pool_config *user_cfg, gcp_pool **out)
 {
     if (!user_cfg || !out)
         return GCP_EINVAL;
-    gcp_pool_config cfg_copy;   /* the caller's struct may be older or newer */
-    gcp_status st = gcp__config_copy(user_cfg, &cfg_copy);
+    gcp_pool_config cfg_copy;
+    gcp_layout layout;
+    gcp_status st = gcp__layout_setup(user_cfg, &cfg_copy, &layout);
     if (st != GCP_OK)
         return st;
     const gcp_pool_config *cfg = &cfg_copy;
-    gcp_layout layout;
-    st = gcp__layout_from_config(cfg, &layout);
-    if (st != GCP_OK)
-        return st;
     if (cfg->num_slots == 0 || cfg->num_slots >= UINT32_MAX)
         return gcp__fail(GCP_EINVAL, "num_slots = %u: must be 1..%u", cfg->num_slots,
                          UINT32_MAX - 1);
@@ -201,10 +198,7 @@ gcp_status gcp_pool_new(const gcp_pool_config *user_cfg, gcp_pool **out)
         st = GCP_ENOMEM;
         goto fail_meta;
     }
-    st = gcp__vm_reserve_aligned(p->region_size, cfg->huge_pages ? GCP_HUGE_PAGE : 0, &p->map,
-                                 &p->region);
-    if (st == GCP_OK && cfg->huge_pages)
-        gcp__vm_advise_huge(p->region, p->region_size);
+    st = gcp__slot_reserve(p->region_size, cfg->huge_pages, &p->map, &p->region);
     if (st != GCP_OK)
         goto fail_meta;
     for (uint32_t i = 0; i < p->nshards; i++)

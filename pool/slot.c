@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/error.h"
+#include "lib/poolcfg.h"
 #include "pool/vm.h"
 
 #define FOUR_GIB (UINT64_C(1) << 32)
@@ -59,6 +60,21 @@ gcp_status gcp__layout_from_config(const gcp_pool_config *cfg, gcp_layout *out)
     out->stride = out->reservation + out->guard;
     out->huge = cfg->huge_pages;
     return GCP_OK;
+}
+
+gcp_status gcp__layout_setup(const gcp_pool_config *user_cfg, gcp_pool_config *cfg,
+                             gcp_layout *layout)
+{
+    gcp_status st = gcp__config_copy(user_cfg, cfg);
+    return st == GCP_OK ? gcp__layout_from_config(cfg, layout) : st;
+}
+
+gcp_status gcp__slot_reserve(size_t size, bool huge, gcp_vm_map *map, uint8_t **region)
+{
+    gcp_status st = gcp__vm_reserve_aligned(size, huge ? GCP_HUGE_PAGE : 0, map, region);
+    if (st == GCP_OK && huge)
+        gcp__vm_advise_huge(*region, size);
+    return st;
 }
 
 bool gcp__layout_implicit_bounds(const gcp_layout *l)

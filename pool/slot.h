@@ -12,6 +12,7 @@
 
 #include "gcpool.h"
 #include "lib/mem.h"
+#include "pool/vm.h"
 
 /* Sizes from a validated configuration, all in bytes and page multiples. */
 typedef struct gcp_layout {
@@ -27,6 +28,14 @@ typedef struct gcp_layout {
 
 /* Validates cfg and derives the layout.  GCP_EINVAL with no side effects. */
 gcp_status gcp__layout_from_config(const gcp_pool_config *cfg, gcp_layout *out);
+/* The setup pools and on-demand heaps share: copies the caller's config
+ * (which may be of an older or newer size) to *cfg, validates it and
+ * derives *layout.  Statuses of gcp__config_copy and the above. */
+gcp_status gcp__layout_setup(const gcp_pool_config *user_cfg, gcp_pool_config *cfg,
+                             gcp_layout *layout);
+/* Reserves a region of size bytes for slots (2 MiB-aligned and advised
+ * for huge pages when huge).  Statuses of gcp__vm_reserve_aligned. */
+gcp_status gcp__slot_reserve(size_t size, bool huge, gcp_vm_map *map, uint8_t **region);
 /* Does the layout keep every ref + offset (< guard) inside its slot? */
 bool gcp__layout_implicit_bounds(const gcp_layout *l);
 
