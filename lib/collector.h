@@ -12,7 +12,7 @@
  *    gcp__heap_corrupt() (which poisons the heap and gives GCP_ECORRUPT);
  *  - a hook never touches memory outside [base, base + bound) and its work is
  *    bounded by the heap size (no endless loop on a hostile heap);
- *  - host-side memory comes from gcp__malloc and friends (lib/alloc.h).
+ *  - host-side memory comes from gcp__malloc and friends (lib/metadata.h).
  *
  * Adding a collector: define a `const gcp_collector_ops` in its own file
  * (see lib/null.c), declare it below and return it from

@@ -53,7 +53,7 @@
  */
 #include <string.h>
 
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 #include "lib/collector.h"
 #include "lib/drc.h"
 #include "lib/heap.h"

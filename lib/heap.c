@@ -3,7 +3,7 @@
  * no-GC scopes. */
 #include "lib/heap.h"
 
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 #include "lib/heapops.h"
 #include "lib/types.h"
 

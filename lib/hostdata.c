@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "gcpool.h"
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 #include "lib/hostdata.h"
 #include "lib/vec.h"
 

@@ -26,7 +26,7 @@
  * the number of objects below the frontier.  Both are the shared tracer of
  * lib/trace.h, which DRC's backup trace uses too.
  */
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 #include "lib/collector.h"
 #include "lib/heap.h"
 #include "lib/hostdata.h"

@@ -4,7 +4,7 @@
  * re-validated on every allocation. */
 #include <stdint.h>
 
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 #include "lib/collector.h"
 #include "lib/heap.h"
 #include "lib/object.h"

@@ -4,7 +4,7 @@
 #include "lib/roots.h"
 
 #include "gcpool.h"
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 #include "lib/vec.h"
 
 struct gcp_roots {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Stores: a heap with its host-data table and roots list. */
 #include "gcpool.h"
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 #include "lib/heap.h"
 #include "lib/hostdata.h"
 #include "lib/object.h"

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 #include "lib/collector.h"
 #include "lib/hostdata.h"
 #include "lib/object.h"

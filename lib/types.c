@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 
 #define CHUNK_BITS 10u
 #define CHUNK_SIZE (1u << CHUNK_BITS)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "lib/vec.h"
 
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 
 static size_t no_limit(size_t elem) { return SIZE_MAX / elem; }
 

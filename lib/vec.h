@@ -2,7 +2,7 @@
 /* The one growable vector behind every host-side table (grey stack, work
  * lists, zero-count table, roots lists, host-data entries).  Every push is
  * checked against the capacity and against a hard limit on the element
- * count; growth goes through the host-metadata allocator (lib/alloc.h).
+ * count; growth goes through the host-metadata allocator (lib/metadata.h).
  * A table whose size a heap can influence sets the limit from what the heap
  * can legitimately hold, so a forged heap meets GCP_ELIMIT, never an
  * overflow. */

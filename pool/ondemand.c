@@ -4,7 +4,7 @@
 #include <errno.h>
 
 #include "gcpool.h"
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 #include "lib/heapops.h"
 #include "pool/slot.h"
 #include "pool/trap.h"

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "gcpool.h"
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 #include "lib/error.h"
 #include "lib/heapops.h"
 #include "lib/poolcfg.h"

@@ -14,7 +14,7 @@ fail=0
 say() { printf '%s\n' "$*"; fail=1; }
 
 bad=$(grep -n '#include "lib/' pool/*.c pool/*.h |
-      grep -v -e '"lib/mem.h"' -e '"lib/heapops.h"' -e '"lib/alloc.h"' \
+      grep -v -e '"lib/mem.h"' -e '"lib/heapops.h"' -e '"lib/metadata.h"' \
               -e '"lib/error.h"' -e '"lib/poolcfg.h"')
 [ -z "$bad" ] || say "pool/ includes lib/ internals:" "$bad"
 
@@ -39,5 +39,5 @@ for f in lib/*.c pool/*.c; do
     [ -f "tests/test_$n.c" ] || say "no suite tests/test_$n.c for $f"
 done
 
-[ "$fail" = 0 ] && echo "layers: pool/ -> lib/ through mem.h and heapops.h (and the leaves alloc.h, error.h, poolcfg.h); no cycles; every source has its suite"
+[ "$fail" = 0 ] && echo "layers: pool/ -> lib/ through mem.h and heapops.h (and the leaves metadata.h, error.h, poolcfg.h); no cycles; every source has its suite"
 exit "$fail"

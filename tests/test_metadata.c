@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Host-metadata allocation (lib/alloc.c): the allocators' contracts, and
+/* Host-metadata allocation (lib/metadata.c): the allocators' contracts, and
  * that sanitizer builds and GCPOOL_METADATA=libc put host tables where the
  * tools see them, so an overflow of one is reported. */
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 #include "lib/vec.h"
 #include "testutil.h"
 
@@ -124,8 +124,8 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && strcmp(argv[1], "--overflow") == 0)
         return overflow_a_table();
-    Suite *s = suite_create("alloc");
-    TCase *tc = tcase_create("alloc");
+    Suite *s = suite_create("metadata");
+    TCase *tc = tcase_create("metadata");
     tcase_add_test(tc, allocators_keep_their_contracts);
     tcase_add_test(tc, metadata_source_follows_build_and_environment);
 #ifdef ASAN_BUILD

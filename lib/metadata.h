@@ -11,8 +11,8 @@
  * sanitizer builds use libc's malloc only and hold no reference to
  * jemalloc; there the tools see every block and report any overflow of a
  * host table. */
-#ifndef GCP_LIB_ALLOC_H
-#define GCP_LIB_ALLOC_H
+#ifndef GCP_LIB_METADATA_H
+#define GCP_LIB_METADATA_H
 
 #include <stdbool.h>
 #include <stddef.h>

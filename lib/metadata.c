@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "lib/alloc.h"
+#include "lib/metadata.h"
 
 #include <pthread.h>
 #include <stdint.h>
