@@ -260,6 +260,13 @@ typedef struct gcp_pool_config {
     /* Work units per incremental collection step (DRC and mark-sweep; a
      * unit is about one object or one reference slot).  Default 10000. */
     uint32_t gc_step_budget;
+    /* Heap growth (DRC and mark-sweep): a heap grows past this percentage
+     * of the bytes live after its last collection (and, before its first,
+     * past 4 MiB) only once a collection has not made room: the allocation
+     * answers GCP_NEED_GC first, so the heap follows the live set, not
+     * max_heap_bytes.  0 grows freely up to max_heap_bytes.  At most
+     * 10000.  Default 200. */
+    uint32_t gc_heap_growth_percent;
     /* Type registry for struct and array objects; NULL means none (only
      * externrefs can be allocated).  The pool takes its own reference. */
     gcp_types *types;

@@ -129,6 +129,10 @@ typedef struct gcp_collector_ops {
      * returned by alloc, plus its size, is below this. */
     size_t (*high_water)(const gcp_heap *heap);
 
+    /* Bytes objects hold after a completed collection (what it could not
+     * prove dead); the growth policy sizes the heap from it.  NULL: the
+     * collector does not reclaim and the policy does not apply. */
+    size_t (*live_bytes)(const gcp_heap *heap);
     /* Fills *out (zeroed by the caller) for tests and benchmarks; NULL
      * shows nothing. */
     void (*inspect)(const gcp_heap *heap, gcp_gc_view *out);

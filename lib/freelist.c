@@ -212,7 +212,7 @@ gcp_status gcp__fl_alloc_slow(gcp_freelist *fl, uint32_t size, gcp_ref *out)
                 return st;
             continue;
         }
-        if (end > max)
+        if (end > max || !gcp__heap_may_grow(heap, end))
             return GCP_NEED_GC;
         gcp_status st = gcp__heap_grow(heap, (size_t)end);
         if (st == GCP_ELIMIT)

@@ -65,6 +65,17 @@ bool gcp_heap_need_gc_before_entering_wasm(const gcp_heap *heap, size_t n)
 
 /* ---------------------------------------------------------------- collections */
 
+/* After a completed collection: the heap may grow to growth_percent of
+ * what is still live (never below the floor) before it asks again. */
+static void set_soft_bound(gcp_heap *heap)
+{
+    if (!heap->ops->live_bytes || heap->growth_percent == 0)
+        return;
+    uint64_t live = heap->ops->live_bytes(heap);
+    uint64_t want = live / 100u * heap->growth_percent + live % 100u * heap->growth_percent / 100u;
+    heap->soft_bound = want > GCP_GROWTH_FLOOR ? (size_t)want : GCP_GROWTH_FLOOR;
+}
+
 /* Ends the collection after an error from the collector. */
 static gcp_status fail(gcp_heap *heap, gcp_status st)
 {
@@ -149,6 +160,7 @@ gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out)
         return fail(heap, st);
     if (p == GCP_COMPLETE) {
         gc->active = false;
+        set_soft_bound(heap);
         heap->collections++;
         heap->collected_since_alloc = true;
     }

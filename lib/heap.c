@@ -19,6 +19,7 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap *
     h->ops = ops;
     h->types = cfg->types;
     h->step_budget = cfg->gc_step_budget;
+    h->growth_percent = cfg->gc_heap_growth_percent;
     h->gc.heap = h;
     gcp_status st = ops->create(h);
     if (st != GCP_OK) {
@@ -62,6 +63,7 @@ void gcp__heap_reset(gcp_heap *heap)
     heap->poisoned = false;
     heap->collected_since_alloc = false;
     heap->collections = 0;
+    heap->soft_bound = GCP_GROWTH_FLOOR;
     heap->ops->reset(heap);
 }
 

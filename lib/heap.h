@@ -16,6 +16,10 @@ struct gcp_heap {
     const struct gcp_collector_ops *ops;
     gcp_types *types;                     /* shared registry, retained (may be NULL) */
     uint32_t step_budget;
+    uint32_t growth_percent;              /* gc_heap_growth_percent; 0: grow freely */
+    /* The collector asks for a collection (NEED_GC) before growing past
+     * this (see gcp__heap_may_grow). */
+    size_t soft_bound;
     uint32_t no_gc_depth;
     bool poisoned;
     /* A collection has completed since the last successful allocation (or
@@ -43,6 +47,22 @@ void gcp__heap_destroy(gcp_heap *heap);
  * (every byte an allocation returned lies below this).  Compiled code may
  * still have written anywhere below mem->bound. */
 size_t gcp__heap_high_water(const gcp_heap *heap);
+
+/* The soft bound before a heap's first collection (see
+ * gc_heap_growth_percent in gcpool.h). */
+#define GCP_GROWTH_FLOOR ((size_t)4 << 20)
+
+/* The growth policy, for collectors that reclaim: may the heap grow to
+ * hold `end` bytes now, or should the allocation ask for a collection
+ * first (GCP_NEED_GC)?  Growing is right when the policy is off, when `end`
+ * stays within the soft bound, when a collection has completed since the
+ * last successful allocation (it did not make room), and inside a no-GC
+ * scope (the host cannot collect there). */
+static inline bool gcp__heap_may_grow(const gcp_heap *heap, uint64_t end)
+{
+    return heap->growth_percent == 0 || end <= heap->soft_bound ||
+           heap->collected_since_alloc || heap->no_gc_depth > 0;
+}
 
 /* Asks the owner to make at least min_bound bytes accessible (it may give
  * more, usually doubling).  GCP_OK, GCP_ELIMIT past mem->max, GCP_ESYS. */

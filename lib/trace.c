@@ -28,6 +28,13 @@ void gcp__flc_inspect(const gcp_heap *heap, gcp_gc_view *out)
     out->last_step_units = c->last_step_units;
 }
 
+size_t gcp__flc_live_bytes(const gcp_heap *heap)
+{
+    const gcp_flc *c = heap->cdata;
+    uint64_t used = c->fl.frontier - GCP_HEAP_START;
+    return (size_t)(used > c->fl.free_bytes ? used - c->fl.free_bytes : 0);
+}
+
 gcp_status gcp__flc_finalize(gcp_collection *gc, const gcp_obj *o)
 {
     if (o->kind == GCP_KIND_EXTERNREF &&

@@ -78,6 +78,7 @@ gcp_status gcp__trace_drain(gcp_flc *c, uint64_t budget, uint64_t *units);
 gcp_status gcp__flc_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out);
 size_t gcp__flc_high_water(const gcp_heap *heap);
 void gcp__flc_inspect(const gcp_heap *heap, gcp_gc_view *out);
+size_t gcp__flc_live_bytes(const gcp_heap *heap);
 
 /* Most objects that fit below the frontier: the limit of every host table
  * that holds each object at most once. */

@@ -43,6 +43,9 @@ gcp_status gcp__layout_from_config(const gcp_pool_config *cfg, gcp_layout *out)
         return gcp__fail(GCP_EINVAL, "collector = %d: not a gcp_collector", (int)cfg->collector);
     if (cfg->gc_step_budget == 0)
         return gcp__fail(GCP_EINVAL, "gc_step_budget = 0: must be at least 1");
+    if (cfg->gc_heap_growth_percent > 10000)
+        return gcp__fail(GCP_EINVAL, "gc_heap_growth_percent = %u: must be 0..10000",
+                         cfg->gc_heap_growth_percent);
     /* Huge pages need every heap base on a 2 MiB boundary. */
     if (cfg->huge_pages && (cfg->reservation_bytes % GCP_HUGE_PAGE || cfg->guard_bytes % GCP_HUGE_PAGE))
         return gcp__fail(GCP_EINVAL, "huge_pages: %s = %" PRIu64 " is not a multiple of 2 MiB",

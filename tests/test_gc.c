@@ -354,6 +354,145 @@ START_TEST(reset_during_collection)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- growth policy */
+
+/* A store over a 64 MiB mark-sweep or DRC heap with a 1000-byte struct type
+ * (no refs) and the given growth percentage. */
+static gcp_pool *growth_pool(gcp_collector kind, uint32_t percent, uint32_t *big)
+{
+    ck_assert_ok(gcp_types_new(&lc_types));
+    ck_assert_ok(gcp_types_add_struct(lc_types, 1000, NULL, 0, big));
+    gcp_pool_config c = small_config(1);
+    c.collector = kind;
+    c.max_heap_bytes = 64 * MIB;
+    c.reservation_bytes = 64 * MIB;
+    c.keep_resident_bytes = 1 * MIB;
+    c.gc_heap_growth_percent = percent;
+    c.types = lc_types;
+    gcp_pool *pool;
+    ck_assert_ok(gcp_pool_new(&c, &pool));
+    gcp_types_release(lc_types);
+    return pool;
+}
+
+/* Allocates `total` objects of which every `keep_every`-th stays rooted
+ * (up to `most` of them), collecting on GCP_NEED_GC; returns the largest
+ * bound seen and counts the collections. */
+static size_t churn_through(gcp_store *s, uint32_t big, int total, int keep_every, int most,
+                            gcp_ref *kept)
+{
+    gcp_heap *h = gcp_store_heap(s);
+    size_t peak = 0;
+    int n = 0;
+    for (int i = 0; i < total; i++) {
+        gcp_ref r;
+        ck_assert_ok(gcp_store_alloc_struct_gc(s, big, &r));
+        if (i % keep_every == 0 && n < most) {
+            kept[n] = r;
+            ck_assert_ok(gcp_roots_add(gcp_store_roots(s), &kept[n]));
+            n++;
+        }
+        if (gcp_heap_bound(h) > peak)
+            peak = gcp_heap_bound(h);
+    }
+    return peak;
+}
+
+/* 100 MiB allocated with 1 MiB live: the heap stays near the floor
+ * instead of growing to its 64 MiB maximum first. */
+static void growth_follows_live(gcp_collector kind)
+{
+    uint32_t big;
+    gcp_pool *pool = growth_pool(kind, 200, &big);
+    gcp_store *s;
+    ck_assert_ok(gcp_store_new(pool, &s));
+    static gcp_ref kept[1100];
+    size_t peak = churn_through(s, big, 100000, 100, 1000, kept);
+    ck_assert_uint_le(peak, 8 * MIB);
+    ck_assert_uint_gt(gcp_heap_collections(gcp_store_heap(s)), 10);
+    ck_assert_ok(gcp_store_free(s));
+    ck_assert_ok(gcp_pool_free(pool));
+}
+
+START_TEST(marksweep_growth_follows_live) { growth_follows_live(GCP_COLLECTOR_MARKSWEEP); }
+END_TEST
+START_TEST(drc_growth_follows_live)
+{
+    /* DRC frees what the host drops: the same churn, objects dropped at
+     * once, collections only when the zero-count table is due. */
+    uint32_t big;
+    gcp_pool *pool = growth_pool(GCP_COLLECTOR_DRC, 200, &big);
+    gcp_store *s;
+    ck_assert_ok(gcp_store_new(pool, &s));
+    gcp_heap *h = gcp_store_heap(s);
+    size_t peak = 0;
+    for (int i = 0; i < 100000; i++) {
+        gcp_ref r;
+        ck_assert_ok(gcp_store_alloc_struct_gc(s, big, &r));
+        ck_assert_ok(gcp_heap_drop_ref(h, gcp_store_hostdata(s), r));
+        if (gcp_heap_bound(h) > peak)
+            peak = gcp_heap_bound(h);
+    }
+    ck_assert_uint_le(peak, 8 * MIB);
+    ck_assert_uint_gt(gcp_heap_collections(h), 10);
+    ck_assert_ok(gcp_store_free(s));
+    ck_assert_ok(gcp_pool_free(pool));
+}
+END_TEST
+
+/* Everything stays live: the heap still grows to what the live set needs
+ * (a collection that makes no room lets it grow), with no GCP_ELIMIT. */
+START_TEST(growth_when_everything_lives)
+{
+    uint32_t big;
+    gcp_pool *pool = growth_pool(GCP_COLLECTOR_MARKSWEEP, 200, &big);
+    gcp_store *s;
+    ck_assert_ok(gcp_store_new(pool, &s));
+    static gcp_ref kept[20000];
+    size_t peak = churn_through(s, big, 20000, 1, 20000, kept);
+    ck_assert_uint_ge(peak, 20000u * 1000u);
+    ck_assert_uint_le(peak, 64 * MIB);
+    ck_assert_ok(gcp_store_free(s));
+    ck_assert_ok(gcp_pool_free(pool));
+}
+END_TEST
+
+/* Percentage 0: the old behaviour, the heap grows to its maximum before
+ * the first GCP_NEED_GC; and inside a no-GC scope it always grows. */
+START_TEST(growth_free_and_in_no_gc_scopes)
+{
+    uint32_t big;
+    gcp_pool *pool = growth_pool(GCP_COLLECTOR_MARKSWEEP, 0, &big);
+    gcp_store *s;
+    ck_assert_ok(gcp_store_new(pool, &s));
+    gcp_heap *h = gcp_store_heap(s);
+    gcp_ref r;
+    gcp_status st;
+    while ((st = gcp_heap_alloc_struct(h, big, &r)) == GCP_OK)
+        ;
+    ck_assert_status(st, GCP_NEED_GC);
+    ck_assert_uint_eq(gcp_heap_bound(h), 64 * MIB);
+    ck_assert_uint_eq(gcp_heap_collections(h), 0);
+    ck_assert_ok(gcp_store_free(s));
+    ck_assert_ok(gcp_pool_free(pool));
+
+    pool = growth_pool(GCP_COLLECTOR_MARKSWEEP, 200, &big);
+    ck_assert_ok(gcp_store_new(pool, &s));
+    h = gcp_store_heap(s);
+    while ((st = gcp_heap_alloc_struct(h, big, &r)) == GCP_OK)
+        ;
+    ck_assert_status(st, GCP_NEED_GC);
+    ck_assert_uint_le(gcp_heap_bound(h), 8 * MIB);      /* asked at the floor */
+    gcp_heap_enter_no_gc(h);
+    for (int i = 0; i < 8000; i++)
+        ck_assert_ok(gcp_heap_alloc_struct(h, big, &r));  /* grows instead */
+    ck_assert_uint_gt(gcp_heap_bound(h), 8 * MIB);
+    gcp_heap_exit_no_gc(h);
+    ck_assert_ok(gcp_store_free(s));
+    ck_assert_ok(gcp_pool_free(pool));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gc");
@@ -369,6 +508,13 @@ int main(void)
     tcase_add_test(tc, finished_collections_stay_finished);
     tcase_add_test(tc, ondemand_freed_mid_collection);
     suite_add_tcase(s, tc);
+    TCase *tg = tcase_create("growth");
+    tcase_set_timeout(tg, 60);
+    tcase_add_test(tg, marksweep_growth_follows_live);
+    tcase_add_test(tg, drc_growth_follows_live);
+    tcase_add_test(tg, growth_when_everything_lives);
+    tcase_add_test(tg, growth_free_and_in_no_gc_scopes);
+    suite_add_tcase(s, tg);
     TCase *th = tcase_create("heap");
     tcase_add_checked_fixture(th, setup, teardown);
     tcase_add_test(th, barriers_pass_refs_through);

@@ -131,6 +131,7 @@ START_TEST(defaults_match_readme_and_header)
         {"max_unused_warm_slots", c.max_unused_warm_slots, true},
         {"collector", (uint64_t)c.collector, true},
         {"gc_step_budget", c.gc_step_budget, true},
+        {"gc_heap_growth_percent", c.gc_heap_growth_percent, true},
         {"types", (uint64_t)(uintptr_t)c.types, false},
         {"huge_pages", c.huge_pages, true},
     };
