@@ -59,6 +59,7 @@
 #include "lib/heap.h"
 #include "lib/hostdata.h"
 #include "lib/object.h"
+#include "lib/roots.h"
 #include "lib/trace.h"
 #include "lib/vec.h"
 
@@ -309,7 +310,7 @@ static gcp_status examine(gcp_heap *heap, drc_heap *d, gcp_obj *o)
 
 static gcp_status roots_step(gcp_collection *gc, drc_heap *d)
 {
-    if (d->i >= gcp_roots_count(gc->roots)) {
+    if (d->i >= gcp__roots_n(gc->roots)) {
         d->i = d->keep = 0;
         if (d->zct_overflow) {
             d->phase = SCAN;
@@ -322,7 +323,7 @@ static gcp_status roots_step(gcp_collection *gc, drc_heap *d)
         return GCP_OK;
     }
     gcp_ref r;
-    if (gcp_roots_get(gc->roots, d->i++, &r) != GCP_OK)
+    if (gcp__roots_value(gc->roots, d->i++, &r) != GCP_OK)
         return gcp__heap_corrupt(gc->heap);
     gcp_status st = gcp__ref_check(gc->heap, r);
     if (st == GCP_OK && gcp_ref_is_heap(r))

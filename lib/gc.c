@@ -89,10 +89,10 @@ static gcp_status fail(gcp_heap *heap, gcp_status st)
  * upper bits set is refused (GCP_EINVAL), a bad heap ref is corruption. */
 static gcp_status check_roots(gcp_heap *heap, const gcp_roots *roots)
 {
-    size_t n = gcp_roots_count(roots);
+    size_t n = gcp__roots_n(roots);
     for (size_t i = 0; i < n; i++) {
         gcp_ref r;
-        gcp_status st = gcp_roots_get(roots, i, &r);
+        gcp_status st = gcp__roots_value(roots, i, &r);
         if (st == GCP_OK)
             st = gcp__ref_check(heap, r);
         if (st != GCP_OK)

@@ -77,10 +77,10 @@ static void ms_reset(gcp_heap *heap)
 
 static gcp_status mark_roots(gcp_collection *gc, ms_heap *m, uint64_t budget, uint64_t *units)
 {
-    size_t n = gcp_roots_count(gc->roots);
+    size_t n = gcp__roots_n(gc->roots);
     while (m->root_i < n && *units < budget) {
         gcp_ref r, moved;
-        if (gcp_roots_get(gc->roots, m->root_i, &r) != GCP_OK)
+        if (gcp__roots_value(gc->roots, m->root_i, &r) != GCP_OK)
             return gcp__heap_corrupt(gc->heap);
         gcp_status st = gcp__trace_shade(&m->base, r, &moved);
         if (st != GCP_OK)

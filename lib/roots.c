@@ -79,6 +79,13 @@ gcp_status gcp_roots_get(const gcp_roots *roots, size_t i, gcp_ref *out)
     return GCP_OK;
 }
 
+size_t gcp__roots_n(const gcp_roots *roots) { return gcp_roots_count(roots); }
+
+gcp_status gcp__roots_value(const gcp_roots *roots, size_t i, gcp_ref *out)
+{
+    return gcp_roots_get(roots, i, out);
+}
+
 gcp_status gcp__roots_update(gcp_roots *roots, size_t i, gcp_ref value)
 {
     if (!roots)
