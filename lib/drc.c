@@ -85,6 +85,12 @@ typedef struct drc_heap {
     bool trace_if_little;      /* this collection: trace if they free little */
 } drc_heap;
 
+/* Validates an object DRC reached (below the free-list frontier). */
+static gcp_status reach(drc_heap *d, gcp_ref r, gcp_obj *o, bool blocks)
+{
+    return gcp__reach(d->base.fl.heap, d->base.fl.frontier, r, o, blocks);
+}
+
 /* Appends r to a table bounded by the objects below the frontier: the
  * limit follows the frontier as the heap grows. */
 static gcp_status table_push(drc_heap *d, gcp_vec *v, gcp_ref r)
@@ -257,7 +263,7 @@ static gcp_status free_one(gcp_collection *gc, drc_heap *d, uint64_t *units)
 {
     gcp_heap *heap = gc->heap;
     gcp_obj o;
-    gcp_status st = gcp__trace_reach(&d->base, *(const gcp_ref *)gcp__vec_pop(&d->work), &o, false);
+    gcp_status st = reach(d, *(const gcp_ref *)gcp__vec_pop(&d->work), &o, false);
     if (st != GCP_OK)
         return st;
     uint32_t n = gcp__obj_nrefs(&o);
@@ -267,7 +273,7 @@ static gcp_status free_one(gcp_collection *gc, drc_heap *d, uint64_t *units)
             continue;
         gcp_obj c;
         bool zero;
-        st = gcp__trace_reach(&d->base, r, &c, false);
+        st = reach(d, r, &c, false);
         if (st == GCP_OK)
             st = count_dec(heap, c.p, &zero);
         if (st == GCP_OK && zero) {
@@ -341,7 +347,7 @@ static gcp_status zct_step(gcp_heap *heap, drc_heap *d, bool *done)
         return GCP_OK;
     }
     gcp_obj o;
-    gcp_status st = gcp__trace_reach(&d->base, table_at(&d->zct, d->i++), &o, true);
+    gcp_status st = reach(d, table_at(&d->zct, d->i++), &o, true);
     if (st != GCP_OK || o.kind == GCP_KIND_FREE)
         return st;   /* FREE: a duplicate entry already freed */
     return examine(heap, d, &o);
@@ -354,7 +360,7 @@ static gcp_status scan_step(gcp_heap *heap, drc_heap *d, bool *done)
         return GCP_OK;
     }
     gcp_obj o;
-    gcp_status st = gcp__trace_reach(&d->base, (gcp_ref)d->scan_at, &o, true);
+    gcp_status st = reach(d, (gcp_ref)d->scan_at, &o, true);
     if (st != GCP_OK)
         return st;
     d->scan_at += o.size;
@@ -373,7 +379,7 @@ static gcp_status recount_children(drc_heap *d, const gcp_obj *o, bool restore)
         if (!gcp_ref_is_heap(r))
             continue;
         gcp_obj c;
-        gcp_status st = gcp__trace_reach(&d->base, r, &c, false);
+        gcp_status st = reach(d, r, &c, false);
         if (st != GCP_OK)
             return st;
         if (restore) {
@@ -394,7 +400,7 @@ static gcp_status walk_next(drc_heap *d, gcp_obj *o, bool *end)
     *end = d->scan_at >= d->base.fl.frontier;
     if (*end)
         return GCP_OK;
-    gcp_status st = gcp__trace_reach(&d->base, (gcp_ref)d->scan_at, o, true);
+    gcp_status st = reach(d, (gcp_ref)d->scan_at, o, true);
     if (st == GCP_OK)
         d->scan_at += o->size;
     return st;
@@ -424,8 +430,8 @@ static gcp_status uncount_step(drc_heap *d, uint64_t *units)
  * from; a protected object whose count is all internal goes to the ZCT. */
 static gcp_status mark_step(drc_heap *d, uint64_t budget, uint64_t *units)
 {
-    if (gcp__trace_pending(&d->base) > 0)
-        return gcp__trace_drain(&d->base, budget, units);
+    if (gcp__trace_pending(&d->base.tracer) > 0)
+        return gcp__trace_drain(&d->base.tracer, budget, units);
     (*units)++;
     gcp_obj o;
     bool end;
@@ -444,8 +450,7 @@ static gcp_status mark_step(drc_heap *d, uint64_t budget, uint64_t *units)
         return GCP_OK;
     if (!held)
         zct_add(d, o.ref, o.p);
-    gcp_ref moved;
-    return gcp__trace_shade(&d->base, o.ref, &moved);
+    return gcp__trace_shade(&d->base.tracer, o.ref);
 }
 
 /* Walk 3: marked objects get their fields' counts back; unmarked ones are
@@ -462,7 +467,7 @@ static gcp_status trace_sweep_step(gcp_collection *gc, drc_heap *d, uint64_t *un
     }
     if (o.kind == GCP_KIND_FREE)
         return GCP_OK;
-    if (gcp__trace_marked(&d->base, o.ref)) {
+    if (gcp__trace_marked(&d->base.tracer, o.ref)) {
         *units += gcp__obj_nrefs(&o);
         return recount_children(d, &o, true);
     }
@@ -516,7 +521,7 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
             if (done && d->trace_now && st == GCP_OK) {
                 /* The zero counts are done; the backup trace follows.  Its
                  * marks are cleared first, while a failure costs nothing. */
-                st = gcp__trace_begin(&d->base);
+                st = gcp__trace_begin(&d->base.tracer, d->base.fl.heap, d->base.fl.frontier);
                 done = false;
                 if (st == GCP_OK) {
                     d->trace_now = d->trace_if_little = false;
@@ -576,7 +581,7 @@ static void drc_gc_abort(gcp_collection *gc)
     while ((r = gcp__vec_pop(&d->work)) != NULL)
         if (!gc->heap->poisoned)
             zct_add(d, *r, gc->heap->mem->base + *r);
-    gcp__trace_drop(&d->base);
+    gcp__trace_drop(&d->base.tracer);
     d->phase = IDLE;
 }
 
@@ -599,7 +604,7 @@ static gcp_status drc_create(gcp_heap *heap)
     if (!d)
         return GCP_ENOMEM;
     gcp__fl_init(&d->base.fl, heap);
-    gcp__trace_init(&d->base);
+    gcp__trace_init(&d->base.tracer);
     gcp__vec_init(&d->zct, sizeof(gcp_ref), 1);
     gcp__vec_init(&d->work, sizeof(gcp_ref), 1);
     heap->cdata = d;
@@ -614,7 +619,7 @@ static void drc_destroy(gcp_heap *heap)
     gcp__free(d->set);
     gcp__vec_free(&d->zct);
     gcp__vec_free(&d->work);
-    gcp__trace_free(&d->base);
+    gcp__trace_free(&d->base.tracer);
     gcp__free(d);
     heap->cdata = NULL;
 }
@@ -627,7 +632,7 @@ static void drc_reset(gcp_heap *heap)
     gcp__vec_truncate(&d->zct, 0);
     d->zct_overflow = false;
     gcp__vec_truncate(&d->work, 0);
-    gcp__trace_drop(&d->base);
+    gcp__trace_drop(&d->base.tracer);
     d->phase = IDLE;
     d->trace_wanted = d->trace_forced = d->trace_now = d->trace_if_little = false;
     d->base.last_step_units = 0;

@@ -49,7 +49,7 @@ static gcp_status ms_create(gcp_heap *heap)
     if (!m)
         return GCP_ENOMEM;
     gcp__fl_init(&m->base.fl, heap);
-    gcp__trace_init(&m->base);
+    gcp__trace_init(&m->base.tracer);
     heap->cdata = m;
     return GCP_OK;
 }
@@ -59,7 +59,7 @@ static void ms_destroy(gcp_heap *heap)
     ms_heap *m = heap->cdata;
     if (!m)
         return;
-    gcp__trace_free(&m->base);
+    gcp__trace_free(&m->base.tracer);
     gcp__free(m);
     heap->cdata = NULL;
 }
@@ -69,7 +69,7 @@ static void ms_reset(gcp_heap *heap)
     ms_heap *m = heap->cdata;
     gcp__fl_reset(&m->base.fl);
     m->phase = IDLE;
-    gcp__trace_drop(&m->base);
+    gcp__trace_drop(&m->base.tracer);
     m->base.last_step_units = 0;
 }
 
@@ -79,14 +79,12 @@ static gcp_status mark_roots(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
 {
     size_t n = gcp__roots_n(gc->roots);
     while (m->root_i < n && *units < budget) {
-        gcp_ref r, moved;
+        gcp_ref r;
         if (gcp__roots_value(gc->roots, m->root_i, &r) != GCP_OK)
             return gcp__heap_corrupt(gc->heap);
-        gcp_status st = gcp__trace_shade(&m->base, r, &moved);
+        gcp_status st = gcp__trace_shade(&m->base.tracer, r);
         if (st != GCP_OK)
             return st;
-        if (moved != r)
-            gcp__roots_update(gc->roots, m->root_i, moved);
         m->root_i++;
         (*units)++;
     }
@@ -97,8 +95,8 @@ static gcp_status mark_roots(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
 
 static gcp_status mark_some(ms_heap *m, uint64_t budget, uint64_t *units)
 {
-    gcp_status st = gcp__trace_drain(&m->base, budget, units);
-    if (st == GCP_OK && gcp__trace_pending(&m->base) == 0) {
+    gcp_status st = gcp__trace_drain(&m->base.tracer, budget, units);
+    if (st == GCP_OK && gcp__trace_pending(&m->base.tracer) == 0) {
         m->phase = SWEEP;
         m->sweep_at = GCP_HEAP_START;
         gcp__fl_rebuild_begin(&m->base.fl);
@@ -120,7 +118,7 @@ static gcp_status sweep_some(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
             return gcp__heap_corrupt(heap);
         if (o.kind == GCP_KIND_FREE) {
             gcp__fl_rebuild_free(fl, at, o.size);
-        } else if (gcp__trace_marked(&m->base, at)) {
+        } else if (gcp__trace_marked(&m->base.tracer, at)) {
             gcp__fl_rebuild_live(fl);
         } else {
             gcp_status st = gcp__flc_finalize(gc, &o);
@@ -143,7 +141,7 @@ static gcp_status sweep_some(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
 static gcp_status ms_gc_start(gcp_collection *gc)
 {
     ms_heap *m = gc->heap->cdata;
-    gcp_status st = gcp__trace_begin(&m->base);
+    gcp_status st = gcp__trace_begin(&m->base.tracer, gc->heap, m->base.fl.frontier);
     if (st != GCP_OK)
         return st;
     m->root_i = 0;
@@ -189,7 +187,7 @@ static void ms_gc_abort(gcp_collection *gc)
     if (m->phase == SWEEP)
         gcp__fl_rebuild_live(&m->base.fl);   /* keep what was swept */
     m->phase = IDLE;
-    gcp__trace_drop(&m->base);
+    gcp__trace_drop(&m->base.tracer);
 }
 
 const gcp_collector_ops gcp__marksweep_collector = {

@@ -46,16 +46,15 @@ gcp_status gcp__flc_finalize(gcp_collection *gc, const gcp_obj *o)
 
 /* ---------------------------------------------------------------- tracing */
 
-void gcp__trace_init(gcp_flc *c)
+void gcp__trace_init(gcp_tracer *t)
 {
-    c->tracer = (gcp_tracer){0};
-    gcp__vec_init(&c->tracer.stack, sizeof(gcp_grey), 1);
+    *t = (gcp_tracer){0};
+    gcp__vec_init(&t->stack, sizeof(gcp_grey), 1);
 }
 
-gcp_status gcp__trace_begin(gcp_flc *c)
+gcp_status gcp__trace_begin(gcp_tracer *t, gcp_heap *heap, uint64_t frontier)
 {
-    gcp_tracer *t = &c->tracer;
-    size_t words = (size_t)(c->fl.frontier / GCP_OBJ_ALIGN) / 64 + 1;
+    size_t words = (size_t)(frontier / GCP_OBJ_ALIGN) / 64 + 1;
     if (words > t->mark_words) {
         uint64_t *nm = gcp__realloc(t->marks, words * sizeof *nm);
         if (!nm)
@@ -64,27 +63,37 @@ gcp_status gcp__trace_begin(gcp_flc *c)
         t->mark_words = words;
     }
     memset(t->marks, 0, words * sizeof *t->marks);
+    t->heap = heap;
+    t->frontier = frontier;
     gcp__vec_truncate(&t->stack, 0);
-    gcp__vec_set_limit(&t->stack, gcp__flc_max_objects(c));
+    gcp__vec_set_limit(&t->stack, gcp__max_objects(frontier));
     return GCP_OK;
 }
 
-void gcp__trace_free(gcp_flc *c)
+void gcp__trace_free(gcp_tracer *t)
 {
-    gcp__free(c->tracer.marks);
-    gcp__vec_free(&c->tracer.stack);
-    c->tracer.marks = NULL;
-    c->tracer.mark_words = 0;
+    gcp__free(t->marks);
+    gcp__vec_free(&t->stack);
+    t->marks = NULL;
+    t->mark_words = 0;
 }
 
-gcp_status gcp__trace_reach(gcp_flc *c, gcp_ref r, gcp_obj *o, bool blocks)
+uint64_t gcp__trace_count(const gcp_tracer *t)
 {
-    gcp_heap *heap = c->fl.heap;
+    size_t words = (size_t)(t->frontier / GCP_OBJ_ALIGN) / 64 + 1;
+    uint64_t n = 0;
+    for (size_t i = 0; i < words; i++)
+        n += (uint64_t)__builtin_popcountll(t->marks[i]);
+    return n;
+}
+
+gcp_status gcp__reach(gcp_heap *heap, uint64_t frontier, gcp_ref r, gcp_obj *o, bool blocks)
+{
     gcp_status st = blocks ? gcp__obj_check_block(heap, r, o) : gcp__obj_check(heap, r, o);
     if (st != GCP_OK)
         return st == GCP_EINVAL ? gcp__heap_corrupt(heap) : st;
     /* Nothing above the frontier was handed out, and the marks stop there. */
-    if ((uint64_t)r + o->size > c->fl.frontier)
+    if ((uint64_t)r + o->size > frontier)
         return gcp__heap_corrupt(heap);
     return GCP_OK;
 }
@@ -92,37 +101,36 @@ gcp_status gcp__trace_reach(gcp_flc *c, gcp_ref r, gcp_obj *o, bool blocks)
 /* Each object is pushed once, when it is marked (and a partly scanned one
  * again after its pop): more entries than objects fit below the frontier
  * means overlapping, forged objects. */
-static gcp_status push_grey(gcp_flc *c, gcp_ref r, uint32_t done)
+static gcp_status push_grey(gcp_tracer *t, gcp_ref r, uint32_t done)
 {
     void *slot;
-    gcp_status st = gcp__vec_push(&c->tracer.stack, &slot);
+    gcp_status st = gcp__vec_push(&t->stack, &slot);
     if (st != GCP_OK)
-        return st == GCP_ELIMIT ? gcp__heap_corrupt(c->fl.heap) : st;
+        return st == GCP_ELIMIT ? gcp__heap_corrupt(t->heap) : st;
     *(gcp_grey *)slot = (gcp_grey){.ref = r, .done = done};
     return GCP_OK;
 }
 
-gcp_status gcp__trace_shade(gcp_flc *c, gcp_ref r, gcp_ref *moved)
+gcp_status gcp__trace_shade(gcp_tracer *t, gcp_ref r)
 {
-    *moved = r;
     if (!gcp_ref_is_heap(r))
         return GCP_OK;
     gcp_obj o;
-    gcp_status st = gcp__trace_reach(c, r, &o, false);
-    if (st != GCP_OK || gcp__trace_marked(c, r))
+    gcp_status st = gcp__trace_reach(t, r, &o, false);
+    if (st != GCP_OK || gcp__trace_marked(t, r))
         return st;
     uint64_t g = r / GCP_OBJ_ALIGN;
-    c->tracer.marks[g >> 6] |= (uint64_t)1 << (g & 63u);
-    return push_grey(c, r, 0);
+    t->marks[g >> 6] |= (uint64_t)1 << (g & 63u);
+    return push_grey(t, r, 0);
 }
 
-gcp_status gcp__trace_drain(gcp_flc *c, uint64_t budget, uint64_t *units)
+gcp_status gcp__trace_drain(gcp_tracer *t, uint64_t budget, uint64_t *units)
 {
-    gcp_vec *stack = &c->tracer.stack;
+    gcp_vec *stack = &t->stack;
     while (stack->n > 0 && *units < budget) {
         gcp_grey g = *(const gcp_grey *)gcp__vec_pop(stack);
         gcp_obj o;
-        gcp_status st = gcp__trace_reach(c, g.ref, &o, false);
+        gcp_status st = gcp__trace_reach(t, g.ref, &o, false);
         if (st != GCP_OK)
             return st;
         if (g.done == 0) {
@@ -131,13 +139,9 @@ gcp_status gcp__trace_drain(gcp_flc *c, uint64_t budget, uint64_t *units)
         }
         uint32_t n = gcp__obj_nrefs(&o);
         while (g.done - 1 < n && *units < budget) {
-            uint32_t i = g.done - 1;
-            gcp_ref r = gcp__obj_ref_get(&o, i), moved;
-            st = gcp__trace_shade(c, r, &moved);
+            st = gcp__trace_shade(t, gcp__obj_ref_get(&o, g.done - 1));
             if (st != GCP_OK)
                 return st;
-            if (moved != r)
-                gcp__obj_ref_put(&o, i, moved);
             g.done++;
             (*units)++;
         }
@@ -145,7 +149,7 @@ gcp_status gcp__trace_drain(gcp_flc *c, uint64_t budget, uint64_t *units)
          * shades above may have filled the stack, so this push is checked
          * like any other. */
         if (g.done - 1 < n) {
-            st = push_grey(c, g.ref, g.done);
+            st = push_grey(t, g.ref, g.done);
             if (st != GCP_OK)
                 return st;
         }

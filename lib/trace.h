@@ -29,6 +29,8 @@ typedef struct gcp_grey {
  * it is marked, so its depth is bounded by the objects below the frontier).
  * White: no mark.  Grey: marked and on the stack.  Black: marked, scanned. */
 typedef struct gcp_tracer {
+    gcp_heap *heap;
+    uint64_t frontier;          /* nothing at or above it was handed out */
     uint64_t *marks;
     size_t mark_words;
     gcp_vec stack;              /* of gcp_grey; limit: objects below the frontier */
@@ -41,37 +43,49 @@ typedef struct gcp_flc {
     gcp_tracer tracer;
 } gcp_flc;
 
-/* Prepares the tracer of a new heap state (no host memory yet). */
-void gcp__trace_init(gcp_flc *c);
-/* Clears the marks for the heap below the frontier and empties the grey
- * stack, whose limit becomes the number of objects that fit below the
- * frontier.  GCP_ENOMEM. */
-gcp_status gcp__trace_begin(gcp_flc *c);
+/* Most objects that fit below a frontier: the limit of every host table
+ * that holds each object at most once. */
+static inline size_t gcp__max_objects(uint64_t frontier)
+{
+    return (size_t)(frontier / GCP_OBJ_HEADER_BYTES) + 1;
+}
+
+/* Prepares a tracer (no host memory yet). */
+void gcp__trace_init(gcp_tracer *t);
+/* Starts a trace of heap below frontier (<= the bound): clears the marks
+ * and empties the grey stack, whose limit becomes the number of objects
+ * that fit below the frontier.  GCP_ENOMEM. */
+gcp_status gcp__trace_begin(gcp_tracer *t, gcp_heap *heap, uint64_t frontier);
 /* Frees the tracer's host memory. */
-void gcp__trace_free(gcp_flc *c);
-static inline bool gcp__trace_marked(const gcp_flc *c, gcp_ref r)
+void gcp__trace_free(gcp_tracer *t);
+/* Whether the object at r (below the frontier) is marked. */
+static inline bool gcp__trace_marked(const gcp_tracer *t, gcp_ref r)
 {
     uint64_t g = r / GCP_OBJ_ALIGN;
-    return (c->tracer.marks[g >> 6] >> (g & 63u)) & 1u;
+    return (t->marks[g >> 6] >> (g & 63u)) & 1u;
 }
-/* Validates an object the collector reached (a valid object, below the
- * frontier): GCP_ECORRUPT + poison otherwise, also for a FREE block unless
- * blocks is true. */
-gcp_status gcp__trace_reach(gcp_flc *c, gcp_ref r, gcp_obj *o, bool blocks);
-/* White -> grey for a heap ref (null and i31 are ignored).  *moved gets the
- * ref's location after the collection: the same ref, as no collector moves
- * objects yet; callers write it back (gcp_roots_set, the field), so a
- * moving collector only has to change this function. */
-gcp_status gcp__trace_shade(gcp_flc *c, gcp_ref r, gcp_ref *moved);
+/* Objects marked so far. */
+uint64_t gcp__trace_count(const gcp_tracer *t);
+/* Validates an object a collector reached: a valid object ending at or
+ * below frontier; GCP_ECORRUPT + poison otherwise, also for a FREE block
+ * unless blocks is true. */
+gcp_status gcp__reach(gcp_heap *heap, uint64_t frontier, gcp_ref r, gcp_obj *o, bool blocks);
+/* gcp__reach with the tracer's heap and frontier. */
+static inline gcp_status gcp__trace_reach(gcp_tracer *t, gcp_ref r, gcp_obj *o, bool blocks)
+{
+    return gcp__reach(t->heap, t->frontier, r, o, blocks);
+}
+/* White -> grey for a heap ref (null and i31 are ignored). */
+gcp_status gcp__trace_shade(gcp_tracer *t, gcp_ref r);
 /* Grey objects waiting to be scanned. */
-static inline size_t gcp__trace_pending(const gcp_flc *c) { return c->tracer.stack.n; }
+static inline size_t gcp__trace_pending(const gcp_tracer *t) { return t->stack.n; }
 /* Empties the grey stack (storage kept). */
-static inline void gcp__trace_drop(gcp_flc *c) { gcp__vec_truncate(&c->tracer.stack, 0); }
+static inline void gcp__trace_drop(gcp_tracer *t) { gcp__vec_truncate(&t->stack, 0); }
 /* Scans grey objects until the stack is empty or *units reaches budget:
  * one unit per object taken, one per reference slot scanned.  More grey
  * entries than objects fit below the frontier can only come from forged
  * (overlapping) objects: GCP_ECORRUPT + poison. */
-gcp_status gcp__trace_drain(gcp_flc *c, uint64_t budget, uint64_t *units);
+gcp_status gcp__trace_drain(gcp_tracer *t, uint64_t budget, uint64_t *units);
 
 /* Shared hooks: allocation from the free lists, their high water, and the
  * free-list part of the inspection view. */
@@ -80,12 +94,8 @@ size_t gcp__flc_high_water(const gcp_heap *heap);
 void gcp__flc_inspect(const gcp_heap *heap, gcp_gc_view *out);
 size_t gcp__flc_live_bytes(const gcp_heap *heap);
 
-/* Most objects that fit below the frontier: the limit of every host table
- * that holds each object at most once. */
-static inline size_t gcp__flc_max_objects(const gcp_flc *c)
-{
-    return (size_t)(c->fl.frontier / GCP_OBJ_HEADER_BYTES) + 1;
-}
+/* gcp__max_objects for the free-list frontier. */
+static inline size_t gcp__flc_max_objects(const gcp_flc *c) { return gcp__max_objects(c->fl.frontier); }
 
 /* The common part of reclaiming a dead object o: an externref's host data
  * is finalized (an id not bound to o is corruption) and its bytes counted
