@@ -73,7 +73,8 @@ typedef enum gcp_status {
     GCP_EFOREIGN = -13,   /* heap does not belong to this pool */
     GCP_ETRAP = -14,      /* a guarded call trapped (see gcp_trap) */
     GCP_EBUSY = -15,      /* object still in use (heaps outstanding, collection running) */
-    GCP_ESTATE = -16      /* operation not valid in the current state */
+    GCP_ESTATE = -16,     /* operation not valid in the current state */
+    GCP_ESTALEREF = -17   /* debug mode: a ref into memory a collection freed or vacated */
 } gcp_status;
 
 /* Static, human-readable text for a status; never NULL (unknown codes give
@@ -219,7 +220,8 @@ GCP_API uint32_t gcp_types_count(const gcp_types *types);
 typedef enum gcp_collector {
     GCP_COLLECTOR_NULL = 0,       /* bump allocation, never reclaims */
     GCP_COLLECTOR_DRC = 1,        /* deferred reference counting over free lists */
-    GCP_COLLECTOR_MARKSWEEP = 2   /* incremental mark-sweep over free lists */
+    GCP_COLLECTOR_MARKSWEEP = 2,  /* incremental mark-sweep over free lists */
+    GCP_COLLECTOR_COMPACT = 3     /* incremental mark-compact: bump allocation, moves objects */
 } gcp_collector;
 
 /* Versioned by size: `size` is the caller's sizeof(gcp_pool_config), set
@@ -277,6 +279,16 @@ typedef struct gcp_pool_config {
      * (GCP_EINVAL otherwise).  Default false.  Best effort where the
      * kernel's THP setting is "never". */
     bool huge_pages;
+    /* Debug mode, for host developers (GCPOOL_DEBUG=1 in the environment
+     * turns it on for every heap too): after every collection the whole
+     * heap and the roots are verified (GCP_ECORRUPT names the offset),
+     * freed and vacated memory is filled with a poison pattern, and the
+     * compacting collector moves every object at every collection (the
+     * heap may grow to twice its live set for it).  A raw ref kept across a
+     * collection without a root or handle then fails with GCP_ESTALEREF and
+     * gcp_last_error names it, instead of reading another object.  Slow;
+     * default false. */
+    bool debug;
 } gcp_pool_config;
 
 /* Writes the defaults listed above into the first `size` bytes of *cfg

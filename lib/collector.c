@@ -11,6 +11,8 @@ const gcp_collector_ops *gcp__collector_ops(gcp_collector kind)
         return &gcp__drc_collector;
     case GCP_COLLECTOR_MARKSWEEP:
         return &gcp__marksweep_collector;
+    case GCP_COLLECTOR_COMPACT:
+        return &gcp__compact_collector;
     default:
         return NULL;
     }

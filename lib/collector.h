@@ -129,6 +129,10 @@ typedef struct gcp_collector_ops {
      * returned by alloc, plus its size, is below this. */
     size_t (*high_water)(const gcp_heap *heap);
 
+    /* End of the walkable heap: every block in [GCP_HEAP_START, frontier)
+     * is an object or a free block (the debug mode verifies them). */
+    size_t (*frontier)(const gcp_heap *heap);
+
     /* Bytes objects hold after a completed collection (what it could not
      * prove dead); the growth policy sizes the heap from it.  NULL: the
      * collector does not reclaim and the policy does not apply. */
@@ -145,6 +149,7 @@ typedef struct gcp_collector_ops {
 extern const gcp_collector_ops gcp__null_collector;
 extern const gcp_collector_ops gcp__drc_collector;        /* lib/drc.c */
 extern const gcp_collector_ops gcp__marksweep_collector;  /* lib/marksweep.c */
+extern const gcp_collector_ops gcp__compact_collector;    /* lib/compact.c */
 
 /* The ops for a collector kind, or NULL if it is not built in. */
 const gcp_collector_ops *gcp__collector_ops(gcp_collector kind);

@@ -665,6 +665,7 @@ const gcp_collector_ops gcp__drc_collector = {
     .gc_abort = drc_gc_abort,
     .data = NULL,
     .high_water = gcp__flc_high_water,
+    .frontier = gcp__flc_frontier,
     .live_bytes = gcp__flc_live_bytes,
     .inspect = drc_inspect,
     .request_full = drc_request_full,

@@ -2,6 +2,7 @@
 /* Barriers and collections: argument and state checks around the
  * collector's hooks. */
 #include "lib/collector.h"
+#include "lib/debug.h"
 #include "lib/heap.h"
 #include "lib/object.h"
 #include "lib/roots.h"
@@ -156,6 +157,8 @@ gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out)
         return fail(heap, GCP_ESTATE);
     gcp_progress p = GCP_CONTINUE;
     gcp_status st = heap->ops->gc_step(gc, &p);
+    if (st == GCP_OK && p == GCP_COMPLETE && heap->debug && heap->ops->frontier)
+        st = gcp__debug_verify(heap, gc->table, gc->roots, heap->ops->frontier(heap));
     if (st != GCP_OK)
         return fail(heap, st);
     if (p == GCP_COMPLETE) {

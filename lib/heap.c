@@ -20,6 +20,7 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap *
     h->types = cfg->types;
     h->step_budget = cfg->gc_step_budget;
     h->growth_percent = cfg->gc_heap_growth_percent;
+    h->debug = cfg->debug;
     h->gc.heap = h;
     gcp_status st = ops->create(h);
     if (st != GCP_OK) {

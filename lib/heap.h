@@ -22,6 +22,7 @@ struct gcp_heap {
     size_t soft_bound;
     uint32_t no_gc_depth;
     bool poisoned;
+    bool debug;                           /* the debug mode (lib/debug.h) */
     /* A collection has completed since the last successful allocation (or
      * since the reset): an allocation that still finds no room gets
      * GCP_ELIMIT, not GCP_NEED_GC. */

@@ -141,6 +141,17 @@ gcp_status gcp__hostdata_bind(gcp_hostdata *table, uint32_t id, gcp_ref ref)
     return GCP_OK;
 }
 
+gcp_status gcp__hostdata_rebind(gcp_hostdata *table, uint32_t id, gcp_ref from, gcp_ref to)
+{
+    entry *e = lookup_owned(table, id, from);
+    if (!e)
+        return GCP_ESTALE;
+    if (to == 0)
+        return GCP_EINVAL;
+    e->owner = to;
+    return GCP_OK;
+}
+
 gcp_status gcp_hostdata_get(const gcp_hostdata *table, uint32_t id, void **out)
 {
     if (!table || !out)

@@ -14,6 +14,11 @@
  * already bound). */
 gcp_status gcp__hostdata_bind(gcp_hostdata *table, uint32_t id, gcp_ref ref);
 
+/* A moving collector moved the externref holding id from `from` to `to`:
+ * the binding follows it.  GCP_ESTALE when id is not live or not bound to
+ * `from` (callers report corruption), GCP_EINVAL for a zero `to`. */
+gcp_status gcp__hostdata_rebind(gcp_hostdata *table, uint32_t id, gcp_ref from, gcp_ref to);
+
 /* Whether id is live in table (not NULL) and not bound yet. */
 bool gcp__hostdata_unbound(const gcp_hostdata *table, uint32_t id);
 

@@ -206,6 +206,7 @@ const gcp_collector_ops gcp__marksweep_collector = {
     .gc_abort = ms_gc_abort,
     .data = NULL,
     .high_water = gcp__flc_high_water,
+    .frontier = gcp__flc_frontier,
     .live_bytes = gcp__flc_live_bytes,
     .inspect = gcp__flc_inspect,
     .request_full = NULL,

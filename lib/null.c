@@ -104,4 +104,5 @@ const gcp_collector_ops gcp__null_collector = {
     .gc_abort = NULL,
     .data = null_data,
     .high_water = null_high_water,
+    .frontier = null_high_water,
 };

@@ -3,6 +3,8 @@
  * first (see lib/object.h). */
 #include "lib/object.h"
 
+#include "lib/error.h"
+
 uint64_t gcp__obj_size_for(gcp_kind kind, const gcp_type *type, uint32_t length)
 {
     uint64_t n;
@@ -77,8 +79,24 @@ static gcp_status check_object(gcp_heap *heap, gcp_obj *o)
     return GCP_OK;
 }
 
+/* Debug mode: does ref point at a free block or at poison (memory a
+ * collection freed or vacated)? */
+static bool stale(const gcp_heap *heap, gcp_ref ref)
+{
+    if (!gcp_ref_is_heap(ref) || (ref & (GCP_OBJ_ALIGN - 1)) != 0 ||
+        (uint64_t)ref + GCP_OBJ_HEADER_BYTES > heap->mem->bound)
+        return false;
+    uint32_t w0 = gcp__load32(heap->mem->base + ref);
+    return w0 == (uint32_t)GCP_KIND_FREE || w0 == GCP_DEBUG_POISON * 0x01010101u;
+}
+
 gcp_status gcp__obj_check(gcp_heap *heap, gcp_ref ref, gcp_obj *out)
 {
+    if (heap->debug && stale(heap, ref))
+        return gcp__fail(GCP_ESTALEREF,
+                         "stale ref 0x%x: it points at memory a collection freed or vacated "
+                         "(kept across a collection without a root or handle?)",
+                         (unsigned)ref);
     gcp_status st = read_header(heap, ref, out);
     if (st != GCP_OK)
         return st;

@@ -21,6 +21,9 @@
 #define GCP_HDR_SIZE 8u
 #define GCP_HDR_CWORD 12u    /* collector word (DRC reference count) */
 #define GCP_EXTERNREF_BYTES 24u   /* header + u32 id, rounded to 8 */
+/* The byte the debug mode fills freed and vacated memory with: a header
+ * word of it is no object kind, so no validation accepts it. */
+#define GCP_DEBUG_POISON 0xA5u
 
 static inline uint32_t gcp__load32(const uint8_t *p)
 {
@@ -62,7 +65,9 @@ uint64_t gcp__obj_size_for(gcp_kind kind, const gcp_type *type, uint32_t length)
  * of word 0 zero, type index 0 for externrefs or registered with the same
  * kind, size equal to what the type (and array length) gives, object end
  * inside the bound.  GCP_EINVAL (no poison) for a null or i31 ref;
- * GCP_ECORRUPT + poison for anything else that fails. */
+ * GCP_ECORRUPT + poison for anything else that fails, except in the debug
+ * mode, where a ref at a free block or at poison is GCP_ESTALEREF (no
+ * poison; gcp_last_error names the ref). */
 gcp_status gcp__obj_check(gcp_heap *heap, gcp_ref ref, gcp_obj *out);
 
 /* As gcp__obj_check, but a GCP_KIND_FREE block is accepted too (size a

@@ -3,6 +3,7 @@
  * configuration (see "ABI" in README.md). */
 #include "lib/poolcfg.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -65,6 +66,12 @@ gcp_status gcp_pool_config_init(gcp_pool_config *cfg, size_t size)
     return GCP_OK;
 }
 
+bool gcp__debug_env(void)
+{
+    const char *v = getenv("GCPOOL_DEBUG");
+    return v && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
 gcp_status gcp__config_copy(const gcp_pool_config *in, gcp_pool_config *out)
 {
     gcp__error_clear();
@@ -81,6 +88,8 @@ gcp_status gcp__config_copy(const gcp_pool_config *in, gcp_pool_config *out)
     defaults(out);
     memcpy(out, in, size < sizeof *out ? size : sizeof *out);
     out->size = sizeof *out;
+    if (gcp__debug_env())
+        out->debug = true;
     return GCP_OK;
 }
 

@@ -3,6 +3,8 @@
 #ifndef GCP_LIB_POOLCFG_H
 #define GCP_LIB_POOLCFG_H
 
+#include <stdbool.h>
+
 #include "gcpool.h"
 
 /* Validates the caller's cfg->size and copies the configuration into a
@@ -12,6 +14,11 @@
  * (with a message) for NULL, a size below the first versioned struct, or
  * non-zero bytes in fields this library does not know. */
 gcp_status gcp__config_copy(const gcp_pool_config *in, gcp_pool_config *out);
+
+/* Whether the environment asks for the debug mode (GCPOOL_DEBUG set to
+ * anything but "" or "0"); read at each call.  gcp__config_copy turns
+ * cfg->debug on when it does. */
+bool gcp__debug_env(void);
 
 /* Copies a full snapshot into the caller's struct of `size` bytes (the
  * tail this library does not know is zeroed); out->size says how many

@@ -22,6 +22,7 @@ const char *gcp_strerror(int status)
     case GCP_ETRAP: return "guarded call trapped";
     case GCP_EBUSY: return "resource busy";
     case GCP_ESTATE: return "operation not valid in this state";
+    case GCP_ESTALEREF: return "stale ref: its object was freed or moved by a collection";
     default: return "unknown gcpool status";
     }
 }

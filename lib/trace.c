@@ -6,6 +6,7 @@
 
 #include "lib/metadata.h"
 #include "lib/collector.h"
+#include "lib/debug.h"
 #include "lib/hostdata.h"
 #include "lib/object.h"
 
@@ -19,6 +20,12 @@ size_t gcp__flc_high_water(const gcp_heap *heap)
 {
     const gcp_flc *c = heap->cdata;
     return (size_t)c->fl.high_water;
+}
+
+size_t gcp__flc_frontier(const gcp_heap *heap)
+{
+    const gcp_flc *c = heap->cdata;
+    return (size_t)c->fl.frontier;
 }
 
 void gcp__flc_inspect(const gcp_heap *heap, gcp_gc_view *out)
@@ -41,6 +48,8 @@ gcp_status gcp__flc_finalize(gcp_collection *gc, const gcp_obj *o)
         gcp__hostdata_reclaim(gc->table, gcp__externref_id(o), o->ref) != GCP_OK)
         return gcp__heap_corrupt(gc->heap);
     gc->bytes_reclaimed += o->size;
+    if (gcp__debug_enabled(gc->heap))
+        gcp__debug_poison_block(gc->heap, o->ref, o->size);
     return GCP_OK;
 }
 
@@ -91,7 +100,7 @@ gcp_status gcp__reach(gcp_heap *heap, uint64_t frontier, gcp_ref r, gcp_obj *o, 
 {
     gcp_status st = blocks ? gcp__obj_check_block(heap, r, o) : gcp__obj_check(heap, r, o);
     if (st != GCP_OK)
-        return st == GCP_EINVAL ? gcp__heap_corrupt(heap) : st;
+        return st == GCP_EINVAL || st == GCP_ESTALEREF ? gcp__heap_corrupt(heap) : st;
     /* Nothing above the frontier was handed out, and the marks stop there. */
     if ((uint64_t)r + o->size > frontier)
         return gcp__heap_corrupt(heap);

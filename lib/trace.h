@@ -93,13 +93,15 @@ gcp_status gcp__flc_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out);
 size_t gcp__flc_high_water(const gcp_heap *heap);
 void gcp__flc_inspect(const gcp_heap *heap, gcp_gc_view *out);
 size_t gcp__flc_live_bytes(const gcp_heap *heap);
+size_t gcp__flc_frontier(const gcp_heap *heap);
 
 /* gcp__max_objects for the free-list frontier. */
 static inline size_t gcp__flc_max_objects(const gcp_flc *c) { return gcp__max_objects(c->fl.frontier); }
 
 /* The common part of reclaiming a dead object o: an externref's host data
  * is finalized (an id not bound to o is corruption) and its bytes counted
- * in gc->bytes_reclaimed.  The caller gives the block back. */
+ * in gc->bytes_reclaimed; in the debug mode the block becomes a free block
+ * of poison.  The caller gives the block back. */
 gcp_status gcp__flc_finalize(gcp_collection *gc, const gcp_obj *o);
 
 /* The step budget as a count of units (a zero budget still makes progress). */

@@ -39,7 +39,7 @@ gcp_status gcp__layout_from_config(const gcp_pool_config *cfg, gcp_layout *out)
                          : !page_multiple(cfg->guard_bytes, page) ? "guard_bytes"
                          : "keep_resident_bytes", page);
     if (cfg->collector != GCP_COLLECTOR_NULL && cfg->collector != GCP_COLLECTOR_DRC &&
-        cfg->collector != GCP_COLLECTOR_MARKSWEEP)
+        cfg->collector != GCP_COLLECTOR_MARKSWEEP && cfg->collector != GCP_COLLECTOR_COMPACT)
         return gcp__fail(GCP_EINVAL, "collector = %d: not a gcp_collector", (int)cfg->collector);
     if (cfg->gc_step_budget == 0)
         return gcp__fail(GCP_EINVAL, "gc_step_budget = 0: must be at least 1");
