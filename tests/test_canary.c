@@ -8,7 +8,7 @@
 #include "testutil.h"
 
 static const gcp_collector collectors[] = {GCP_COLLECTOR_NULL, GCP_COLLECTOR_DRC,
-                                           GCP_COLLECTOR_MARKSWEEP};
+                                           GCP_COLLECTOR_MARKSWEEP, GCP_COLLECTOR_COMPACT};
 
 static void assert_reachable_zero(gcp_heap *h, size_t upto)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Randomized differential test of the DRC and mark-sweep collectors
+/* Randomized differential test of the DRC, mark-sweep and compacting collectors
  * against a reference model.
  *
  * Random operations (allocate structs, ref arrays and externrefs; link
@@ -104,6 +104,7 @@ static uint64_t next_rand(void)
 static uint32_t below(uint32_t n) { return (uint32_t)(next_rand() % n); }
 
 static bool drc(void) { return kind == GCP_COLLECTOR_DRC; }
+static bool moving(void) { return kind == GCP_COLLECTOR_COMPACT; }
 
 /* ---------------------------------------------------------------- model collections */
 
@@ -222,6 +223,60 @@ static void model_collect_drc(int trace)
         M[i].exposed = false;
 }
 
+/* ---------------------------------------------------------------- relocation */
+
+/* After a moving collection the model learns its objects' new refs from
+ * the roots and then from the fields of objects already placed, following
+ * the model's own graph: so the heap is compared by graph shape, not by
+ * offsets.  An object reached twice must have been reached at one ref. */
+static int reloc_queue[MAXOBJ];
+static bool reloc_seen[MAXOBJ];
+static int reloc_n;
+static long moved;          /* objects the moving collector moved */
+
+static void place(int id, gcp_ref r)
+{
+    if (id < 0)
+        return;
+    if (reloc_seen[id]) {
+        CHECK(M[id].ref == r);
+        return;
+    }
+    reloc_seen[id] = true;
+    moved += M[id].ref != r;
+    M[id].ref = r;
+    reloc_queue[reloc_n++] = id;
+}
+
+static void relocate(void)
+{
+    memset(reloc_seen, 0, sizeof reloc_seen);
+    reloc_n = 0;
+    for (int k = 0; k < NH; k++)
+        place(hid[k], hs[k]);
+    for (int k = 0; k < sp; k++) {
+        gcp_ref r;
+        CHECK_OK(gcp_ref_from_r64(st[k], &r));
+        place(sid[k], r);
+    }
+    for (int q = 0; q < reloc_n; q++) {
+        mobj *o = &M[reloc_queue[q]];
+        for (uint32_t i = 0; i < o->nrefs; i++) {
+            if (o->to[i] < 0)
+                continue;
+            gcp_ref v;
+            if (o->kind == MK_S)
+                CHECK_OK(gcp_struct_get_ref(F.heap, o->ref, 8 * i, &v));
+            else
+                CHECK_OK(gcp_array_get_ref(F.heap, o->ref, i, &v));
+            place(o->to[i], v);
+        }
+    }
+    /* Every live object was reached (the model kept nothing else alive). */
+    for (int i = 0; i < nobj; i++)
+        CHECK(!M[i].alive || reloc_seen[i]);
+}
+
 /* ---------------------------------------------------------------- verification */
 
 static void verify_object(int id)
@@ -287,9 +342,9 @@ static void verify(void)
         n_alive++;
     }
     /* The heap holds exactly the model's live objects. */
-    gcp_freelist *fl = gcp__heap_freelist(F.heap);
+    uint64_t frontier = F.heap->ops->frontier(F.heap);
     int n_blocks = 0;
-    for (uint64_t at = GCP_HEAP_START; at < fl->frontier;) {
+    for (uint64_t at = GCP_HEAP_START; at < frontier;) {
         gcp_obj o;
         CHECK_OK(gcp__obj_check_block(F.heap, (gcp_ref)at, &o));
         if (o.kind != GCP_KIND_FREE) {
@@ -321,6 +376,8 @@ static void collect(void)
         model_collect_drc(trace);
     else
         model_collect_ms();
+    if (moving())
+        relocate();
     verify();
 }
 
@@ -641,7 +698,7 @@ static void op_free_midgc(void)
 
 /* ---------------------------------------------------------------- driver */
 
-static const char *cname(void) { return drc() ? "drc" : "marksweep"; }
+static const char *cname(void) { return drc() ? "drc" : moving() ? "compact" : "marksweep"; }
 
 /* Opens a heap for collector k and seeds the generator. */
 static void start(gcp_collector k, uint64_t seed, bool *rare, uint32_t *budget)
@@ -838,8 +895,12 @@ static void run_seeds(gcp_collector k)
 {
     int seeds = env_int("GCP_DIFF_SEEDS", 40), ops = env_int("GCP_DIFF_OPS", 5000);
     uint64_t first = (uint64_t)env_int("GCP_DIFF_FIRST_SEED", 1);
+    moved = 0;
     for (uint64_t s = first; s < first + (uint64_t)seeds; s++)
         run_one(k, s, ops, 0);
+    /* The moving collector really moved objects (thousands per seed). */
+    if (k == GCP_COLLECTOR_COMPACT)
+        ck_assert_int_gt(moved, 1000L * seeds);
     free(owner);
     owner = NULL;
     owner_n = 0;
@@ -867,6 +928,12 @@ START_TEST(hostile_marksweep) { fuzz_seeds(GCP_COLLECTOR_MARKSWEEP); }
 END_TEST
 
 START_TEST(diff_marksweep) { run_seeds(GCP_COLLECTOR_MARKSWEEP); }
+END_TEST
+
+START_TEST(diff_compact) { run_seeds(GCP_COLLECTOR_COMPACT); }
+END_TEST
+
+START_TEST(hostile_compact) { fuzz_seeds(GCP_COLLECTOR_COMPACT); }
 END_TEST
 
 /* Budgets 1, 2 and 7 with wide arrays and fills; a tenth of the seeds of
@@ -897,6 +964,9 @@ END_TEST
 START_TEST(budgets_marksweep) { budget_seeds(GCP_COLLECTOR_MARKSWEEP); }
 END_TEST
 
+START_TEST(budgets_compact) { budget_seeds(GCP_COLLECTOR_COMPACT); }
+END_TEST
+
 /* Stores freed in the middle of collections, with small budgets so that
  * most frees land inside one. */
 static void midgc_seeds(gcp_collector k)
@@ -923,6 +993,9 @@ END_TEST
 START_TEST(midgc_marksweep) { midgc_seeds(GCP_COLLECTOR_MARKSWEEP); }
 END_TEST
 
+START_TEST(midgc_compact) { midgc_seeds(GCP_COLLECTOR_COMPACT); }
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gc_diff");
@@ -936,6 +1009,10 @@ int main(void)
     tcase_add_test(tc, budgets_marksweep);
     tcase_add_test(tc, midgc_drc);
     tcase_add_test(tc, midgc_marksweep);
+    tcase_add_test(tc, diff_compact);
+    tcase_add_test(tc, hostile_compact);
+    tcase_add_test(tc, budgets_compact);
+    tcase_add_test(tc, midgc_compact);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
