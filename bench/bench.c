@@ -38,7 +38,7 @@ typedef struct args {
     uint64_t depths[MAX_DEPTHS];   /* binary-trees maximum depths */
     size_t ndepths;
     unsigned threads;
-    int collectors[3];
+    int collectors[4];
     size_t ncoll;
     uint64_t max_heap;
     unsigned reps;
@@ -74,7 +74,7 @@ static void usage(FILE *f)
 "  --depths LIST     binary-trees maximum depths, comma-separated, 6 to 22\n"
 "                    (default 16,18; with --quick 6,8)\n"
 "  --threads N       the N of the threaded rows (default: number of cores)\n"
-"  --collector NAME  null, drc, marksweep or all (default all)\n"
+"  --collector NAME  null, drc, marksweep, compact or all (default all)\n"
 "  --system LIST     only these systems, comma-separated: gcpool,\n"
 "                    gcpool-inline, mimalloc, jemalloc-arena, boehm,\n"
 "                    boehm+collect, malloc, mmap-munmap, memset-baseline,\n"
@@ -201,14 +201,14 @@ static void parse_collector(args *a, const char *s)
 {
     static const struct { const char *name; int c; } names[] = {
         {"null", GCP_COLLECTOR_NULL}, {"drc", GCP_COLLECTOR_DRC},
-        {"marksweep", GCP_COLLECTOR_MARKSWEEP},
+        {"marksweep", GCP_COLLECTOR_MARKSWEEP}, {"compact", GCP_COLLECTOR_COMPACT},
     };
     a->ncoll = 0;
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(s, "all") || !strcmp(s, names[i].name))
             a->collectors[a->ncoll++] = names[i].c;
     if (a->ncoll == 0)
-        bad("--collector: unknown collector '%s' (null, drc, marksweep or all)", s);
+        bad("--collector: unknown collector '%s' (null, drc, marksweep, compact or all)", s);
 }
 
 static const char *const system_names[] = {

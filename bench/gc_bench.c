@@ -80,7 +80,10 @@ static void close_store(bench_store *b)
 
 static const char *name_of(gcp_collector k)
 {
-    return k == GCP_COLLECTOR_NULL ? "null" : k == GCP_COLLECTOR_DRC ? "drc" : "marksweep";
+    return k == GCP_COLLECTOR_NULL        ? "null"
+           : k == GCP_COLLECTOR_DRC       ? "drc"
+           : k == GCP_COLLECTOR_MARKSWEEP ? "marksweep"
+                                          : "compact";
 }
 
 /* ---------------------------------------------------------------- 1. throughput */
@@ -321,6 +324,7 @@ int main(int argc, char **argv)
         throughput(GCP_COLLECTOR_NULL, n);
         throughput(GCP_COLLECTOR_DRC, n);
         throughput(GCP_COLLECTOR_MARKSWEEP, n);
+        throughput(GCP_COLLECTOR_COMPACT, n);
 #ifdef HAVE_BDWGC
         throughput_boehm(n);
 #else

@@ -22,6 +22,7 @@ const char *report_collector_name(int collector)
     case GCP_COLLECTOR_NULL: return "null";
     case GCP_COLLECTOR_DRC: return "drc";
     case GCP_COLLECTOR_MARKSWEEP: return "marksweep";
+    case GCP_COLLECTOR_COMPACT: return "compact";
     default: return "";
     }
 }

@@ -39,6 +39,7 @@ static const char *coll_name(int c)
     case GCP_COLLECTOR_NULL: return "null";
     case GCP_COLLECTOR_DRC: return "drc";
     case GCP_COLLECTOR_MARKSWEEP: return "marksweep";
+    case GCP_COLLECTOR_COMPACT: return "compact";
     default: return "?";
     }
 }

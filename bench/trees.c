@@ -239,25 +239,26 @@ static gcp_status tg_node(tg *t, gcp_ref *out)
 
 static gcp_status tg_drop(tg *t, gcp_ref r) { return gcp_heap_drop_ref(t->h, t->table, r); }
 
-/* GCBench's Populate: n is reachable from a root; its new children are
- * linked before anything else is allocated, so they are too. */
-static gcp_status tg_populate(tg *t, unsigned depth, gcp_ref n)
+/* GCBench's Populate: *n, a root slot, holds a node; its new children
+ * wait in the root slots of `level` while they are populated, so that a
+ * moving collector finds (and updates) every ref the host still uses. */
+static gcp_status tg_populate(tg *t, unsigned depth, unsigned level, gcp_ref *n)
 {
     if (depth == 0)
         return GCP_OK;
-    depth--;
-    gcp_ref l, r;
+    gcp_ref *ls = &t->stack[2 * level], *rs = ls + 1;
     gcp_status st;
-    if ((st = tg_node(t, &l)) != GCP_OK ||
-        (st = gcp_struct_set_ref(t->h, t->table, n, NODE_LEFT, l)) != GCP_OK ||
-        (st = tg_drop(t, l)) != GCP_OK || (st = tg_node(t, &r)) != GCP_OK ||
-        (st = gcp_struct_set_ref(t->h, t->table, n, NODE_RIGHT, r)) != GCP_OK ||
-        (st = tg_drop(t, r)) != GCP_OK)
+    if ((st = tg_node(t, ls)) != GCP_OK ||
+        (st = gcp_struct_set_ref(t->h, t->table, *n, NODE_LEFT, *ls)) != GCP_OK ||
+        (st = tg_drop(t, *ls)) != GCP_OK || (st = tg_node(t, rs)) != GCP_OK ||
+        (st = gcp_struct_set_ref(t->h, t->table, *n, NODE_RIGHT, *rs)) != GCP_OK ||
+        (st = tg_drop(t, *rs)) != GCP_OK)
         return st;
-    /* l and r are borrowed from n's fields from here on. */
-    if ((st = tg_populate(t, depth, l)) != GCP_OK)
-        return st;
-    return tg_populate(t, depth, r);
+    /* The children are borrowed from n's fields from here on. */
+    if ((st = tg_populate(t, depth - 1, level + 1, ls)) == GCP_OK)
+        st = tg_populate(t, depth - 1, level + 1, rs);
+    *ls = *rs = GCP_REF_NULL;
+    return st;
 }
 
 /* Bottom-up construction into *out, a root slot: the two subtrees of
@@ -308,7 +309,7 @@ static gcp_status tg_gcbench(tg *t, uint64_t *sum)
     gcp_status st;
     if ((st = tg_make(t, s.stretch, 0, &t->temp)) != GCP_OK ||
         (st = tg_release(t, &t->temp)) != GCP_OK || (st = tg_node(t, &t->long_lived)) != GCP_OK ||
-        (st = tg_populate(t, s.long_lived, t->long_lived)) != GCP_OK)
+        (st = tg_populate(t, s.long_lived, 0, &t->long_lived)) != GCP_OK)
         return st;
     st = gcp_heap_alloc_array(t->h, t->sh->t_doubles, s.array_len, &t->array);
     if (st == GCP_NEED_GC && (st = tg_collect(t)) == GCP_OK)
@@ -324,7 +325,7 @@ static gcp_status tg_gcbench(tg *t, uint64_t *sum)
         uint64_t iters = gcbench_iters(&s, d);
         for (uint64_t i = 0; i < iters; i++)
             if ((st = tg_node(t, &t->temp)) != GCP_OK ||
-                (st = tg_populate(t, d, t->temp)) != GCP_OK ||
+                (st = tg_populate(t, d, 0, &t->temp)) != GCP_OK ||
                 (st = tg_release(t, &t->temp)) != GCP_OK)
                 return st;
         for (uint64_t i = 0; i < iters; i++)

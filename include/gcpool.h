@@ -216,7 +216,12 @@ GCP_API uint32_t gcp_types_count(const gcp_types *types);
  * whose count reached zero and that are neither exposed since the last
  * collection nor named by a root; cycles wait for a backup trace, which the
  * collection after an allocation's GCP_NEED_GC runs, or for the reset.
- * Mark-sweep frees everything unreachable from the roots. */
+ * Mark-sweep frees everything unreachable from the roots.  Compact frees the
+ * same and slides every surviving object down to the start of the heap: a
+ * collection changes refs, rewriting every root (stack r64 roots, ref roots
+ * and handles) and every ref field, so hosts re-read refs from their roots
+ * after collecting.  Its collector data is a gcp_bump, as the null
+ * collector's. */
 typedef enum gcp_collector {
     GCP_COLLECTOR_NULL = 0,       /* bump allocation, never reclaims */
     GCP_COLLECTOR_DRC = 1,        /* deferred reference counting over free lists */
@@ -430,8 +435,9 @@ GCP_API size_t gcp_heap_max(const gcp_heap *heap);
  * collector; NULL for collectors that expose none, and for NULL. */
 GCP_API void *gcp_heap_collector_data(gcp_heap *heap);
 
-/* The null collector's collector data: compiled code may allocate inline
- * by bumping `next` while next + size <= limit, writing a valid header. */
+/* The null and compact collectors' collector data: compiled code may
+ * allocate inline by bumping `next` while next + size <= limit, writing a
+ * valid header.  A compacting collection moves `next` down. */
 typedef struct gcp_bump {
     uint32_t next;   /* offset of the next free byte (8-byte aligned) */
     uint32_t limit;  /* end of the allocatable region (current bound) */
@@ -821,6 +827,16 @@ GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, 
  * and once its heap was released GCP_ESTATE -- until the heap's next holder
  * starts a collection of its own, which reuses the object.  For an
  * on-demand heap the object is freed with the heap.
+ *
+ * Which raw refs stay valid: a ref the host holds outside the roots list
+ * stays valid until the next collection starts; across a collection only
+ * what is rooted (a roots list entry, or a handle) is kept alive, and with
+ * a moving collector (GCP_COLLECTOR_COMPACT) only the rooted locations are
+ * rewritten to the objects' new refs -- a raw copy kept elsewhere then
+ * names whatever lies at its old offset.  The debug mode (gcp_pool_config
+ * .debug) turns such a use into GCP_ESTALEREF.  A compacting collection
+ * that ends before it completes once it has begun rewriting refs (a failed
+ * step, or the roots changed) leaves the heap half moved: it is poisoned.
  * ------------------------------------------------------------------------ */
 
 typedef struct gcp_collection gcp_collection;

@@ -2,7 +2,7 @@
 /* libFuzzer target: the input is a program run against a small pool, as a
  * hostile guest and a careless host would run it.
  *
- * The first bytes configure the pool (collector, step budget, heap sizes,
+ * The first bytes configure the pool (collector, debug mode, step budget, heap sizes,
  * how much memory a release keeps, one or two slots) and one struct type
  * of the registry; the rest is a list of operations, each an opcode byte
  * and its operands (a missing byte reads 0):
@@ -92,6 +92,7 @@ typedef struct datum {
     int fin;           /* finalizer calls */
     int epoch;         /* store that holds it */
     gcp_ref ref;       /* externref allocated for it (0: table-only entry) */
+    uint32_t id;       /* its host-data id (a moving collector changes ref, not id) */
     bool inserted;     /* the library took it */
 } datum;
 
@@ -202,7 +203,7 @@ static void check_zero(const fstore *f, const char *when)
 
 static void check_status(const char *what, gcp_status s)
 {
-    if (s < GCP_ESTATE || s > GCP_NEED_GC)
+    if (s < GCP_ESTALEREF || s > GCP_NEED_GC)
         die("%s returned %d, not a gcp_status", what, (int)s);
 }
 
@@ -456,8 +457,11 @@ static void op_alloc(fstore *f, reader *r, uint8_t op)
         datum *d = &D[nd++];
         d->epoch = f->epoch;
         s = alloc_retry(f, retry, "gcp_store_alloc_externref", do_alloc_extern, d, &out);
-        if (s == GCP_OK)
+        if (s == GCP_OK) {
             d->ref = out;
+            if (gcp_heap_externref_host_data(f->h, out, &d->id) != GCP_OK)
+                die("gcp_heap_externref_host_data refused a fresh externref");
+        }
     } else {
         alloc_req q = {.t = &T[b % NTYPES], .len = 0};
         if (q.t->array) {
@@ -723,7 +727,8 @@ static void op_externref_data(fstore *f, reader *r)
     gcp_ref ref = f->hr[u8(r) % NH];
     void *p = NULL;
     uint32_t id;
-    MUT(f, "gcp_heap_externref_host_data", gcp_heap_externref_host_data(f->h, ref, &id));
+    bool have_id = MUT(f, "gcp_heap_externref_host_data",
+                       gcp_heap_externref_host_data(f->h, ref, &id)) == GCP_OK;
     if (MUT(f, "gcp_store_externref_data", gcp_store_externref_data(f->s, ref, &p)) != GCP_OK)
         return;
     uintptr_t at = (uintptr_t)p, lo = (uintptr_t)D;
@@ -734,7 +739,13 @@ static void op_externref_data(fstore *f, reader *r)
         die("gcp_store_externref_data gave datum %d of another store", (int)(d - D));
     if (d->fin != 0)
         die("gcp_store_externref_data gave datum %d, already finalized", (int)(d - D));
-    if (d->ref != ref && !skip_known)
+    if (collector == GCP_COLLECTOR_COMPACT) {
+        /* Externrefs move: the datum must be the one of the id the
+         * externref holds (which the lookup checked is bound to it). */
+        if (have_id && d->id != id)
+            die("gcp_store_externref_data for the externref at %#x (id %#x) gave datum %d, "
+                "stored for id %#x", ref, id, (int)(d - D), d->id);
+    } else if (d->ref != ref && !skip_known)
         die("gcp_store_externref_data for the externref at %#x gave datum %d, stored for %#x",
             ref, (int)(d - D), d->ref);
 }
@@ -809,10 +820,11 @@ static void setup(reader *r, gcp_types **types)
 {
     uint8_t b0 = u8(r), b1 = u8(r), b2 = u8(r), b3 = u8(r), b4 = u8(r);
     gcp_pool_config c = gcp_pool_config_default();
-    collector = (gcp_collector)(b0 % 3);
+    collector = (b0 & 16) ? GCP_COLLECTOR_COMPACT : (gcp_collector)(b0 % 3);
     num_slots = 1 + ((b0 >> 2) & 1);
     uint64_t max = (16 * 1024) << (b2 % 5);
     c.collector = collector;
+    c.debug = (b0 & 32) != 0;
     c.num_slots = num_slots;
     c.max_heap_bytes = max;
     c.reservation_bytes = max;

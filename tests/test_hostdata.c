@@ -338,6 +338,37 @@ START_TEST(copied_id_collected_marksweep) { copied_id_collected(GCP_COLLECTOR_MA
 END_TEST
 START_TEST(copied_id_collected_drc) { copied_id_collected(GCP_COLLECTOR_DRC); }
 END_TEST
+START_TEST(copied_id_collected_compact) { copied_id_collected(GCP_COLLECTOR_COMPACT); }
+END_TEST
+
+/* A moving collector rebinds an id to the externref's new offset; only
+ * the externref the id is bound to may move it. */
+START_TEST(rebind_follows_a_move)
+{
+    gcp_hostdata *t;
+    ck_assert_ok(gcp_hostdata_new(&t));
+    uint32_t a, b;
+    int x, y;
+    ck_assert_ok(gcp_hostdata_insert(t, &x, NULL, &a));
+    ck_assert_ok(gcp_hostdata_insert(t, &y, NULL, &b));
+    ck_assert_ok(gcp__hostdata_bind(t, a, 64));
+    ck_assert_ok(gcp__hostdata_bind(t, b, 96));
+    ck_assert_status(gcp__hostdata_rebind(t, a, 96, 16), GCP_ESTALE);   /* not a's owner */
+    ck_assert_status(gcp__hostdata_rebind(t, a, 64, 0), GCP_EINVAL);
+    ck_assert_status(gcp__hostdata_rebind(t, a ^ (1u << GCP_HOSTDATA_INDEX_BITS), 64, 16),
+                     GCP_ESTALE);                                       /* forged generation */
+    ck_assert_ok(gcp__hostdata_rebind(t, a, 64, 16));
+    void *p;
+    ck_assert_status(gcp__hostdata_lookup(t, a, 64, &p), GCP_ESTALE);
+    ck_assert_ok(gcp__hostdata_lookup(t, a, 16, &p));
+    ck_assert_ptr_eq(p, &x);
+    ck_assert_ok(gcp__hostdata_lookup(t, b, 96, &p));
+    ck_assert_ptr_eq(p, &y);
+    ck_assert_ok(gcp__hostdata_reclaim(t, a, 16));
+    ck_assert_status(gcp__hostdata_rebind(t, a, 16, 8), GCP_ESTALE);    /* gone */
+    gcp_hostdata_free(t);
+}
+END_TEST
 
 /* A stale id written back into a heap stays stale across many reuses. */
 START_TEST(stale_id_copy_never_revives)
@@ -389,6 +420,8 @@ int main(void)
     tcase_add_test(tc, copied_id_is_refused_on_lookup);
     tcase_add_test(tc, copied_id_collected_marksweep);
     tcase_add_test(tc, copied_id_collected_drc);
+    tcase_add_test(tc, copied_id_collected_compact);
+    tcase_add_test(tc, rebind_follows_a_move);
     tcase_add_test(tc, stale_id_copy_never_revives);
     suite_add_tcase(s, tc);
     return run_suite(s);

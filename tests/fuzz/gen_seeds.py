@@ -15,6 +15,8 @@ import os
 import sys
 
 NULL, DRC, MS = 0, 1, 2
+# Byte 0 bit 4 picks the compacting collector, bit 5 the debug mode.
+COMPACT, DEBUG = 16, 32
 
 # Opcodes (the target dispatches on opcode % 20; bit 7 picks store 1 when the
 # pool has two slots).
@@ -172,7 +174,8 @@ def graph():
 
 def seeds():
     out = {}
-    for cname, c in (("null", NULL), ("drc", DRC), ("ms", MS)):
+    for cname, c in (("null", NULL), ("drc", DRC), ("ms", MS), ("compact", COMPACT),
+                     ("debug-ms", MS | DEBUG), ("debug-compact", COMPACT | DEBUG)):
         out[f"{cname}-basic"] = config(c) + graph() + gc_full() + data(3) + drop(0) + gc_full()
         out[f"{cname}-budget1-graph"] = config(c, budget=1) + graph() + gc_start() + \
             gc_slice(3) + gc_slice(32) + gc_full()
