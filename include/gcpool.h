@@ -267,7 +267,7 @@ typedef struct gcp_pool_config {
     /* Work units per incremental collection step (DRC and mark-sweep; a
      * unit is about one object or one reference slot).  Default 10000. */
     uint32_t gc_step_budget;
-    /* Heap growth (DRC and mark-sweep): a heap grows past this percentage
+    /* Heap growth (DRC, mark-sweep and compact): a heap grows past this percentage
      * of the bytes live after its last collection (and, before its first,
      * past 4 MiB) only once a collection has not made room: the allocation
      * answers GCP_NEED_GC first, so the heap follows the live set, not

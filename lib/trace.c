@@ -124,6 +124,11 @@ gcp_status gcp__trace_shade(gcp_tracer *t, gcp_ref r)
 {
     if (!gcp_ref_is_heap(r))
         return GCP_OK;
+    /* Already marked: it was validated then, and nothing rewrites headers
+     * while a collection runs (the mutator is kept out). */
+    if ((r & (GCP_OBJ_ALIGN - 1)) == 0 && (uint64_t)r + GCP_OBJ_HEADER_BYTES <= t->frontier &&
+        gcp__trace_marked(t, r))
+        return GCP_OK;
     gcp_obj o;
     gcp_status st = gcp__trace_reach(t, r, &o, false);
     if (st != GCP_OK || gcp__trace_marked(t, r))
