@@ -667,7 +667,10 @@ GCP_API size_t gcp_hostdata_count(const gcp_hostdata *table);
  * generation, and a cell whose generations are used up is never reused, so
  * a handle never becomes valid again.  A zeroed gcp_handle is never valid.
  * The refs handles hold are not checked when set; a collection checks
- * every root first (see gcp_heap_gc_start).
+ * every root first (see gcp_heap_gc_start).  Like list entries, handles
+ * take no DRC count: a rooted object is protected from collections, and
+ * the count the host got with it (allocation, gcp_heap_clone_ref) is still
+ * the host's to drop.
  *
  * Any host change of a list (entry added, set, removed, truncated or
  * cleared; handle made, set or freed; scope left; reset) ends a collection
