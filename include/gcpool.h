@@ -97,6 +97,8 @@ GCP_API void gcp_clear_last_error(void);
  *
  * A gcp_ref is 32 bits: 0 is null, odd values are i31 integers
  * (value << 1 | 1), even non-zero values are byte offsets from the heap base.
+ * A heap ref is valid until the next collection unless rooted ("Roots list
+ * and handles" says exactly when).
  * ------------------------------------------------------------------------ */
 
 typedef uint32_t gcp_ref;
@@ -634,16 +636,17 @@ GCP_API size_t gcp_hostdata_count(const gcp_hostdata *table);
  *
  * What keeps a ref valid.  A raw gcp_ref the host holds (in a variable, a
  * host structure, a struct field it read) is valid until the next
- * collection of its heap only; a collection frees every object that no
- * root reaches (DRC: that neither a root nor a count the host holds keeps,
- * see gcp_heap_clone_ref), and a moving collector may give surviving
- * objects new refs.  A ref stays valid across collections only while it is
- * rooted: named by an entry of the roots list that the collection is given
- * (the list borrows the variable it lives in) or held in a handle of that
- * list.  Collectors rewrite rooted refs when they move objects, so after a
- * collection the host re-reads its handles (gcp_roots_handle_get) and the
- * variables its list entries point to, and drops any other raw ref it
- * kept.
+ * collection of its heap, no longer, unless it is rooted: named by an
+ * entry of the roots list the collection is given (the list borrows the
+ * variable it lives in) or held in a handle of that list.  A collection
+ * frees every object no root reaches (DRC, which never moves objects, also
+ * keeps what a count the host holds keeps: see gcp_heap_clone_ref), and a
+ * moving collector may give the objects it keeps new refs, which it writes
+ * into the roots.  So after a collection (also one run by a
+ * gcp_store_alloc_*_gc call) the host re-reads its handles
+ * (gcp_roots_handle_get) and the variables its list entries point to, and
+ * uses no other raw ref it kept from before.  i31 and null refs are values
+ * and never change.
  *
  * List entries: pointers to the places where the host keeps references:
  * stack roots are 64-bit slots written by compiled code (r64), non-stack
@@ -885,7 +888,8 @@ GCP_API gcp_status gcp_heap_externref_data(gcp_heap *heap, gcp_hostdata *table, 
  * (GCP_ETYPE) and must lie inside the payload (GCP_EBOUNDS, also for len 0).
  * A ref offset that is not one of the type's ref fields gives GCP_ETYPE.
  * get_ref returns a borrowed ref, validated (GCP_ECORRUPT if the field holds
- * an invalid ref); clone it to keep it across barriers or collections.
+ * an invalid ref); clone it to keep it across barriers, root it to keep it
+ * across collections (see "Roots list and handles").
  * set_ref validates both the old field value and the new one. */
 GCP_API gcp_status gcp_struct_get_ref(gcp_heap *heap, gcp_ref obj, uint32_t offset, gcp_ref *out);
 GCP_API gcp_status gcp_struct_set_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref obj,
