@@ -65,7 +65,7 @@ typedef enum gcp_status {
     GCP_ELIMIT = -5,      /* the heap reached its configured maximum size */
     GCP_ETOOLARGE = -6,   /* the object can never fit (collector limit) */
     GCP_ECORRUPT = -7,    /* heap contents are invalid; the store is poisoned */
-    GCP_ESTALE = -8,      /* stale, forged or unknown host-data id */
+    GCP_ESTALE = -8,      /* stale, forged or unknown host-data id or handle */
     GCP_EPOISONED = -9,   /* the store was poisoned by an earlier corruption */
     GCP_ETYPE = -10,      /* wrong object kind or type for the operation */
     GCP_EBOUNDS = -11,    /* field offset or element index out of range */
@@ -98,6 +98,8 @@ GCP_API void gcp_clear_last_error(void);
  *
  * A gcp_ref is 32 bits: 0 is null, odd values are i31 integers
  * (value << 1 | 1), even non-zero values are byte offsets from the heap base.
+ * A heap ref is valid until the next collection unless rooted ("Roots list
+ * and handles" says exactly when).
  * ------------------------------------------------------------------------ */
 
 typedef uint32_t gcp_ref;
@@ -648,13 +650,53 @@ GCP_API void gcp_hostdata_clear(gcp_hostdata *table);
 GCP_API size_t gcp_hostdata_count(const gcp_hostdata *table);
 
 /* ------------------------------------------------------------------------
- * Roots list
+ * Roots list and handles
  *
- * Pointers to the places where the host keeps references: stack roots are
- * 64-bit slots written by compiled code (r64), non-stack roots are gcp_ref
- * variables.  The list only borrows those places; they must stay valid until
- * the list is cleared.  Storage is kept across gcp_roots_clear, so a list is
- * reused from collection to collection without reallocating.
+ * What keeps a ref valid.  A raw gcp_ref the host holds (in a variable, a
+ * host structure, a struct field it read) is valid until the next
+ * collection of its heap, no longer, unless it is rooted: named by an
+ * entry of the roots list the collection is given (the list borrows the
+ * variable it lives in) or held in a handle of that list.  A collection
+ * frees every object no root reaches (DRC, which never moves objects, also
+ * keeps what a count the host holds keeps: see gcp_heap_clone_ref), and a
+ * moving collector may give the objects it keeps new refs, which it writes
+ * into the roots.  So after a collection (also one run by a
+ * gcp_store_alloc_*_gc call) the host re-reads its handles
+ * (gcp_roots_handle_get) and the variables its list entries point to, and
+ * uses no other raw ref it kept from before.  i31 and null refs are values
+ * and never change.
+ *
+ * List entries: pointers to the places where the host keeps references:
+ * stack roots are 64-bit slots written by compiled code (r64), non-stack
+ * roots are gcp_ref variables.  The list only borrows those places; they
+ * must stay valid until the entry is removed.  Storage is kept across
+ * gcp_roots_clear, so a list is reused from collection to collection
+ * without reallocating.
+ *
+ * Handles: cells owned by the list, each holding one ref, named by a small
+ * value (gcp_handle) the host copies freely.  Two kinds:
+ *  - scoped handles, made inside a scope (gcp_roots_scope_enter gives a
+ *    mark; gcp_roots_scope_leave with that mark unroots every scoped handle
+ *    made since, in O(1)).  Scopes nest and are left innermost first.
+ *  - long-lived handles (gcp_roots_handle_new / gcp_roots_handle_free),
+ *    freed one by one in O(1).  Scopes do not touch them: one made inside a
+ *    scope outlives it.
+ * Each handle carries its list's id and its cell's generation: a handle
+ * that was unrooted (freed, or its scope left), one of another list, one
+ * from before a gcp_roots_reset and a forged one are refused with
+ * GCP_ESTALE, never followed; a freed cell is reused under a new
+ * generation, and a cell whose generations are used up is never reused, so
+ * a handle never becomes valid again.  A zeroed gcp_handle is never valid.
+ * The refs handles hold are not checked when set; a collection checks
+ * every root first (see gcp_heap_gc_start).  Like list entries, handles
+ * take no DRC count: a rooted object is protected from collections, and
+ * the count the host got with it (allocation, gcp_heap_clone_ref) is still
+ * the host's to drop.
+ *
+ * Any host change of a list (entry added, set, removed, truncated or
+ * cleared; handle made, set or freed; scope left; reset) ends a collection
+ * in progress over it with GCP_ESTATE (see "Life of a collection").
+ * Reading does not, nor does gcp_roots_scope_enter.
  * ------------------------------------------------------------------------ */
 
 typedef struct gcp_roots gcp_roots;
@@ -664,28 +706,107 @@ typedef struct gcp_root {
     void *where;
 } gcp_root;
 
-/* Creates an empty list.  GCP_ENOMEM. */
+/* A rooted ref held by the list (see above).  The fields are opaque: the
+ * list's id, the cell's index (its kind in bit 31) and generation. */
+typedef struct gcp_handle {
+    uint64_t list;
+    uint32_t index;
+    uint32_t gen;
+} gcp_handle;
+
+/* The mark of an open scope, given by gcp_roots_scope_enter (opaque). */
+typedef struct gcp_scope {
+    uint64_t list;
+    uint64_t serial;
+} gcp_scope;
+
+/* The most scoped handles, long-lived handle cells, and open scopes a list
+ * holds (each counted apart), unless lowered by gcp_roots_set_handle_limit. */
+#define GCP_ROOTS_MAX_HANDLES ((size_t)1 << 24)
+
+/* Creates an empty list.  GCP_EINVAL for NULL, GCP_ENOMEM. */
 GCP_API gcp_status gcp_roots_new(gcp_roots **out);
-/* Frees the list (not the places it points to).  NULL ignored. */
+/* Frees the list and its handle cells (not the places its entries point
+ * to).  NULL ignored. */
 GCP_API void gcp_roots_free(gcp_roots *roots);
-/* Adds a stack root.  GCP_EINVAL for NULL, GCP_ENOMEM. */
+/* Adds a stack root at index gcp_roots_count().  GCP_EINVAL for NULL,
+ * GCP_ENOMEM. */
 GCP_API gcp_status gcp_roots_add_stack(gcp_roots *roots, uint64_t *r64);
-/* Adds a non-stack root.  GCP_EINVAL for NULL, GCP_ENOMEM. */
+/* Adds a non-stack root at index gcp_roots_count().  GCP_EINVAL for NULL,
+ * GCP_ENOMEM. */
 GCP_API gcp_status gcp_roots_add(gcp_roots *roots, gcp_ref *ref);
-/* Number of roots in the list. */
+/* Number of entries in the list (handles not counted); 0 for NULL. */
 GCP_API size_t gcp_roots_count(const gcp_roots *roots);
-/* The i-th root.  GCP_EBOUNDS past the end. */
+/* The i-th entry.  GCP_EINVAL for NULL, GCP_EBOUNDS past the end. */
 GCP_API gcp_status gcp_roots_at(const gcp_roots *roots, size_t i, gcp_root *out);
-/* Reads the ref a root holds, without barriers.  A stack root whose r64 has
- * upper bits set gives GCP_EINVAL.  GCP_EBOUNDS past the end. */
+/* Reads the ref an entry holds, without barriers.  A stack root whose r64
+ * has upper bits set gives GCP_EINVAL.  GCP_EBOUNDS past the end. */
 GCP_API gcp_status gcp_roots_get(const gcp_roots *roots, size_t i, gcp_ref *out);
-/* Writes a ref where the root lives (as r64 for a stack root), without
- * barriers: used by moving collectors.  GCP_EBOUNDS past the end. */
+/* Writes a ref where the entry points (as r64 for a stack root), without
+ * barriers.  GCP_EINVAL for NULL, GCP_EBOUNDS past the end. */
 GCP_API gcp_status gcp_roots_set(gcp_roots *roots, size_t i, gcp_ref value);
-/* Empties the list, keeping its storage. */
+/* Removes entry i in O(1): the last entry moves into index i (the order of
+ * the others is kept; removing the last entry moves nothing).  GCP_EINVAL
+ * for NULL, GCP_EBOUNDS past the end. */
+GCP_API gcp_status gcp_roots_remove(gcp_roots *roots, size_t i);
+/* Drops entries n and above: with n = gcp_roots_count() taken earlier as a
+ * mark, removes everything added since (storage kept).  n equal to the
+ * count changes nothing but still counts as a change.  GCP_EINVAL for NULL,
+ * GCP_EBOUNDS for n above the count (nothing changed). */
+GCP_API gcp_status gcp_roots_truncate(gcp_roots *roots, size_t n);
+/* Empties the list of entries, keeping its storage.  Handles and scopes
+ * are not touched.  NULL ignored. */
 GCP_API void gcp_roots_clear(gcp_roots *roots);
-/* Number of roots the list can hold without reallocating (kept by clear). */
+/* Empties the list and drops every handle and every open scope: all
+ * handles and marks given out so far are refused (GCP_ESTALE) from now on,
+ * and the handle limit is back to GCP_ROOTS_MAX_HANDLES, as in a new list.
+ * Storage is kept.  gcp_store_free does this to a store's list.  NULL
+ * ignored. */
+GCP_API void gcp_roots_reset(gcp_roots *roots);
+/* Number of entries the list can hold without reallocating (kept by clear). */
 GCP_API size_t gcp_roots_capacity(const gcp_roots *roots);
+
+/* Opens a scope nested in the current ones and writes its mark.
+ * GCP_EINVAL for NULL, GCP_ELIMIT past the limit on open scopes,
+ * GCP_ENOMEM. */
+GCP_API gcp_status gcp_roots_scope_enter(gcp_roots *roots, gcp_scope *out);
+/* Leaves the innermost scope, whose mark this is: every scoped handle made
+ * since it was entered is unrooted (O(1)); long-lived handles stay.
+ * GCP_ESTATE when scope is an outer scope that is still open (a scope
+ * entered after it has not been left: leave that first; nothing changed),
+ * GCP_ESTALE for a mark of a scope already left, of another list, or
+ * forged; GCP_EINVAL for NULL. */
+GCP_API gcp_status gcp_roots_scope_leave(gcp_roots *roots, gcp_scope scope);
+/* Number of open scopes; 0 for NULL. */
+GCP_API size_t gcp_roots_scope_depth(const gcp_roots *roots);
+/* Roots ref in the innermost scope: writes a scoped handle holding it, valid
+ * until that scope is left.  GCP_ESTATE when no scope is open, GCP_ELIMIT
+ * past the limit on scoped handles, GCP_ENOMEM, GCP_EINVAL for NULL. */
+GCP_API gcp_status gcp_roots_scope_handle(gcp_roots *roots, gcp_ref ref, gcp_handle *out);
+/* Roots ref in a long-lived handle (reusing a freed cell when there is
+ * one), valid until gcp_roots_handle_free or gcp_roots_reset, whatever
+ * scopes are entered or left.  GCP_ELIMIT past the limit on long-lived
+ * cells, GCP_ENOMEM, GCP_EINVAL for NULL. */
+GCP_API gcp_status gcp_roots_handle_new(gcp_roots *roots, gcp_ref ref, gcp_handle *out);
+/* Unroots a long-lived handle in O(1); the handle (and every copy of it)
+ * is refused from then on.  GCP_ESTALE for a handle that is not live in
+ * this list; GCP_EINVAL for a scoped handle (it ends with its scope:
+ * nothing changed) or NULL. */
+GCP_API gcp_status gcp_roots_handle_free(gcp_roots *roots, gcp_handle h);
+/* The ref a live handle holds now (after any move by a collector).
+ * GCP_ESTALE for a handle that is not live in this list, GCP_EINVAL for
+ * NULL. */
+GCP_API gcp_status gcp_roots_handle_get(const gcp_roots *roots, gcp_handle h, gcp_ref *out);
+/* Makes a live handle hold ref instead, without barriers.  GCP_ESTALE,
+ * GCP_EINVAL as for get. */
+GCP_API gcp_status gcp_roots_handle_set(gcp_roots *roots, gcp_handle h, gcp_ref ref);
+/* Number of live handles, scoped and long-lived; 0 for NULL. */
+GCP_API size_t gcp_roots_handle_count(const gcp_roots *roots);
+/* Lowers (or raises again) the most scoped handles, long-lived cells and
+ * open scopes the list holds, each, to limit (1 .. GCP_ROOTS_MAX_HANDLES);
+ * what it holds already stays, only later growth is refused (GCP_ELIMIT).
+ * GCP_EINVAL for NULL or a limit out of range. */
+GCP_API gcp_status gcp_roots_set_handle_limit(gcp_roots *roots, size_t limit);
 
 /* ------------------------------------------------------------------------
  * Contract violations
@@ -785,7 +906,8 @@ GCP_API gcp_status gcp_heap_externref_data(gcp_heap *heap, gcp_hostdata *table, 
  * (GCP_ETYPE) and must lie inside the payload (GCP_EBOUNDS, also for len 0).
  * A ref offset that is not one of the type's ref fields gives GCP_ETYPE.
  * get_ref returns a borrowed ref, validated (GCP_ECORRUPT if the field holds
- * an invalid ref); clone it to keep it across barriers or collections.
+ * an invalid ref); clone it to keep it across barriers, root it to keep it
+ * across collections (see "Roots list and handles").
  * set_ref validates both the old field value and the new one. */
 GCP_API gcp_status gcp_struct_get_ref(gcp_heap *heap, gcp_ref obj, uint32_t offset, gcp_ref *out);
 GCP_API gcp_status gcp_struct_set_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref obj,
@@ -820,9 +942,9 @@ GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, 
  * when its heap is released (gcp_pool_release, gcp_store_free,
  * gcp_heap_free_ondemand), which ends it first, while the heap is intact, so
  * nothing is written into a heap after its reset.  The roots list must not
- * change while it runs: adding, setting or clearing roots ends it with
- * GCP_ESTATE at the next step.  The collection object is owned by the heap:
- * after a completion every step answers GCP_OK with GCP_COMPLETE, after a
+ * change while it runs: any host change of its entries or handles (see
+ * "Roots list and handles") ends it with GCP_ESTATE at the next step.  The
+ * collection object is owned by the heap: after a completion every step answers GCP_OK with GCP_COMPLETE, after a
  * failure the failure's status (GCP_EPOISONED once the heap is poisoned),
  * and once its heap was released GCP_ESTATE -- until the heap's next holder
  * starts a collection of its own, which reuses the object.  For an
@@ -883,8 +1005,9 @@ typedef struct gcp_store gcp_store;
 GCP_API gcp_status gcp_store_new(gcp_pool *pool, gcp_store **out);
 /* Makes an on-demand heap.  Errors of gcp_heap_new_ondemand. */
 GCP_API gcp_status gcp_store_new_ondemand(const gcp_pool_config *cfg, gcp_store **out);
-/* Runs every host-data finalizer once (even for a poisoned store), empties
- * the roots list (the places its roots point to are not touched), gives the
+/* Runs every host-data finalizer once (even for a poisoned store), resets
+ * the roots list (gcp_roots_reset: its entries and handles are dropped,
+ * the places its entries point to are not touched), gives the
  * heap back (gcp_pool_release or gcp_heap_free_ondemand, whose status is
  * returned) and frees the store.  NULL gives GCP_OK.  A pooled store's
  * memory, with its emptied table and roots list, is kept by its heap for
@@ -896,7 +1019,9 @@ GCP_API gcp_status gcp_store_new_ondemand(const gcp_pool_config *cfg, gcp_store 
  * be freed again.  The store, its table and its roots list must not be
  * used after a successful free. */
 GCP_API gcp_status gcp_store_free(gcp_store *store);
-/* The store's parts; owned by the store (NULL for a NULL store). */
+/* The store's parts; owned by the store (NULL for a NULL store).  The
+ * roots list is where the host keeps its handles (see "Roots list and
+ * handles"); a handle of a freed store is refused by its next holder's. */
 GCP_API gcp_heap *gcp_store_heap(gcp_store *store);
 GCP_API gcp_hostdata *gcp_store_hostdata(gcp_store *store);
 GCP_API gcp_roots *gcp_store_roots(gcp_store *store);

@@ -13,7 +13,7 @@ const char *gcp_strerror(int status)
     case GCP_ELIMIT: return "heap limit reached";
     case GCP_ETOOLARGE: return "object too large for this heap";
     case GCP_ECORRUPT: return "corrupted heap detected; store poisoned";
-    case GCP_ESTALE: return "stale or unknown host-data id";
+    case GCP_ESTALE: return "stale or unknown host-data id or handle";
     case GCP_EPOISONED: return "store poisoned by an earlier corruption";
     case GCP_ETYPE: return "wrong object kind or type";
     case GCP_EBOUNDS: return "field or element out of bounds";

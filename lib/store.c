@@ -113,7 +113,7 @@ gcp_status gcp_store_free(gcp_store *store)
     /* Host data first, whatever state the heap is in (poisoned or not):
      * every finalizer runs exactly once, here. */
     gcp_hostdata_clear(store->table);
-    gcp_roots_clear(store->roots);
+    gcp_roots_reset(store->roots);
     gcp_heap *heap = store->heap;
     if (!store->src->heap_outlives) {
         /* The heap first: if the kernel refuses to unmap it, the store

@@ -107,6 +107,39 @@ START_TEST(live_objects_slide_down_and_refs_follow)
 }
 END_TEST
 
+/* Handles, long-lived and scoped, are rewritten by a move like any root;
+ * one left stale by its scope keeps nothing alive. */
+START_TEST(handles_follow_a_move)
+{
+    (void)new_s(1);
+    gcp_ref a = new_s(2);
+    (void)new_s(3);
+    gcp_ref b = new_s(4), c = new_s(5);
+    gcp_handle ha, hb, hc;
+    ck_assert_ok(gcp_roots_handle_new(roots, a, &ha));
+    gcp_scope sc;
+    ck_assert_ok(gcp_roots_scope_enter(roots, &sc));
+    ck_assert_ok(gcp_roots_scope_handle(roots, b, &hb));
+    ck_assert_ok(gcp_roots_scope_handle(roots, c, &hc));
+    ck_assert_ok(gcp_roots_scope_leave(roots, sc));   /* c and b go */
+    ck_assert_ok(gcp_roots_scope_enter(roots, &sc));
+    ck_assert_ok(gcp_roots_scope_handle(roots, b, &hb));
+    gcf_collect(&F, roots);
+    gcp_ref na, nb;
+    ck_assert_ok(gcp_roots_handle_get(roots, ha, &na));
+    ck_assert_ok(gcp_roots_handle_get(roots, hb, &nb));
+    ck_assert_uint_eq(na, GCP_HEAP_START);
+    ck_assert_uint_eq(nb, GCP_HEAP_START + 32);
+    ck_assert_uint_eq(tag_of(na), 2);
+    ck_assert_uint_eq(tag_of(nb), 4);
+    ck_assert_uint_eq(next_free(), GCP_HEAP_START + 64);   /* c was not kept */
+    ck_assert_ok(gcp_roots_scope_leave(roots, sc));
+    ck_assert_ok(gcp_roots_handle_free(roots, ha));
+    gcf_collect(&F, roots);
+    ck_assert_uint_eq(next_free(), GCP_HEAP_START);
+}
+END_TEST
+
 START_TEST(large_array_moves_across_steps)
 {
     teardown();
@@ -359,6 +392,7 @@ int main(void)
     TCase *tc = tcase_create("compact");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, live_objects_slide_down_and_refs_follow);
+    tcase_add_test(tc, handles_follow_a_move);
     tcase_add_test(tc, large_array_moves_across_steps);
     tcase_add_test(tc, wide_ref_array_fixed_across_steps);
     tcase_add_test(tc, roots_changed_while_marking);

@@ -23,7 +23,10 @@
  * (sometimes trim the pool, sometimes step the old collection handle), check
  * that every finalizer ran exactly once, take the slot with a new store,
  * check that it reads zero in every accessible byte, and go on with the
- * model on the fresh store.
+ * model on the fresh store.  The handles sub-tests add handles of the
+ * roots list to the host's ways of holding refs: long-lived ones and scoped
+ * ones in nested scopes (made, set, freed, left, read back into host
+ * slots), which the model counts as roots (they take no DRC count).
  *
  * Seeds are fixed; the failing collector, seed and operation are printed.
  * GCP_DIFF_SEEDS and GCP_DIFF_OPS make the run longer (make check-long). */
@@ -39,6 +42,8 @@
 #define NS 12          /* stack slots (stack roots) */
 #define MAXF 8         /* most ref fields of an ordinary model object */
 #define WIDE 320       /* most slots of a wide ref array (budgets sub-tests) */
+#define NHD 32         /* handle slots (handles sub-tests) */
+#define NSC 6          /* most open scopes (handles sub-tests) */
 #define SLOTS (MAXOBJ * MAXF + 256 * WIDE)   /* field storage of one run */
 
 enum mkind { MK_S, MK_RA, MK_E };
@@ -79,6 +84,14 @@ static gcp_store *store;    /* the store of a midgc run (F.heap, F.table are its
 static uint32_t most_refs;  /* most ref slots of any object so far */
 static int stores_freed;    /* midgc: stores freed in the middle of a collection */
 static long leaves;         /* budgets: fresh leaves put into wide arrays */
+static bool handles;        /* handles sub-tests: handle operations too */
+static gcp_handle hd[NHD];  /* handles sub-tests: the host's handles */
+static bool hlive[NHD];     /* hd[k] is live */
+static int hdid[NHD];       /* model id its ref names, -1 for null */
+static int hsc[NHD];        /* depth of its scope (1 = outermost), 0: long-lived */
+static gcp_scope marks[NSC];
+static int nsc;             /* open scopes */
+static long handle_only;    /* objects a collection kept for handles alone */
 
 /* Check reports every passing assertion to its runner through a pipe;
  * these only call into Check on failure, which keeps the run fast. */
@@ -137,6 +150,9 @@ static void model_collect_ms(void)
         model_mark(hid[k]);
     for (int k = 0; k < sp; k++)
         model_mark(sid[k]);
+    for (int k = 0; k < NHD; k++)
+        if (hlive[k])
+            model_mark(hdid[k]);
     for (int i = 0; i < nobj; i++)
         if (M[i].alive && !M[i].mark)
             M[i].alive = false;
@@ -151,6 +167,9 @@ static bool model_protected(int id)
             return true;
     for (int k = 0; k < sp; k++)
         if (sid[k] == id)
+            return true;
+    for (int k = 0; k < NHD; k++)
+        if (hlive[k] && hdid[k] == id)
             return true;
     return false;
 }
@@ -207,6 +226,9 @@ static void model_collect_drc(int trace)
             model_mark(hid[k]);
         for (int k = 0; k < sp; k++)
             model_mark(sid[k]);
+        for (int k = 0; k < NHD; k++)
+            if (hlive[k])
+                model_mark(hdid[k]);
         for (int i = 0; i < nobj; i++)
             if (M[i].alive && M[i].exposed)
                 model_mark(i);
@@ -258,6 +280,13 @@ static void relocate(void)
         gcp_ref r;
         CHECK_OK(gcp_ref_from_r64(st[k], &r));
         place(sid[k], r);
+    }
+    for (int k = 0; k < NHD; k++) {
+        gcp_ref r;
+        if (!hlive[k] || hdid[k] < 0)
+            continue;
+        CHECK_OK(gcp_roots_handle_get(roots, hd[k], &r));
+        place(hdid[k], r);
     }
     for (int q = 0; q < reloc_n; q++) {
         mobj *o = &M[reloc_queue[q]];
@@ -356,6 +385,32 @@ static void verify(void)
     CHECK(n_blocks == n_alive);
 }
 
+/* Every live handle reads the ref of its model object, and some object
+ * is held by handles alone. */
+static void verify_handles(void)
+{
+    size_t live = 0;
+    for (int k = 0; k < NHD; k++) {
+        if (!hlive[k])
+            continue;
+        live++;
+        gcp_ref v;
+        CHECK_OK(gcp_roots_handle_get(roots, hd[k], &v));
+        CHECK(v == (hdid[k] < 0 ? GCP_REF_NULL : M[hdid[k]].ref));
+        int id = hdid[k];
+        if (id < 0 || !M[id].alive || M[id].count > 0 || M[id].exposed)
+            continue;
+        bool other = false;
+        for (int j = 0; j < NH && !other; j++)
+            other = hid[j] == id;
+        for (int j = 0; j < sp && !other; j++)
+            other = sid[j] == id;
+        handle_only += !other;
+    }
+    CHECK(gcp_roots_handle_count(roots) == live);
+    CHECK(gcp_roots_scope_depth(roots) == (size_t)nsc);
+}
+
 /* ---------------------------------------------------------------- operations */
 
 static void collect(void)
@@ -379,6 +434,8 @@ static void collect(void)
     if (moving())
         relocate();
     verify();
+    if (handles)
+        verify_handles();
 }
 
 static int free_host_slot(void)
@@ -626,6 +683,125 @@ static void op_fill(void)
     }
 }
 
+/* ---------------------------------------------------------------- handles */
+
+static int handle_slot(bool want_live)
+{
+    int k = (int)below(NHD);
+    for (int i = 0; i < NHD; i++, k = (k + 1) % NHD)
+        if (hlive[k] == want_live)
+            return k;
+    return -1;
+}
+
+/* Roots a host slot's object (or null) in a new handle, scoped when a
+ * scope is open and the dice say so. */
+static void op_hroot(void)
+{
+    int k = handle_slot(false), a = used_host_slot();
+    if (k < 0)
+        return;
+    gcp_ref v = a < 0 ? GCP_REF_NULL : hs[a];
+    if (nsc > 0 && below(2)) {
+        CHECK_OK(gcp_roots_scope_handle(roots, v, &hd[k]));
+        hsc[k] = nsc;
+    } else {
+        CHECK_OK(gcp_roots_handle_new(roots, v, &hd[k]));
+        hsc[k] = 0;
+    }
+    hlive[k] = true;
+    hdid[k] = a < 0 ? -1 : hid[a];
+}
+
+/* Frees a long-lived handle (a scoped one is refused and stays). */
+static void op_hfree(void)
+{
+    int k = handle_slot(true);
+    if (k < 0)
+        return;
+    if (hsc[k] > 0) {
+        CHECK(gcp_roots_handle_free(roots, hd[k]) == GCP_EINVAL);
+        return;
+    }
+    CHECK_OK(gcp_roots_handle_free(roots, hd[k]));
+    gcp_ref v;
+    CHECK(gcp_roots_handle_get(roots, hd[k], &v) == GCP_ESTALE);
+    hlive[k] = false;
+}
+
+/* Points a handle at a host slot's object, or null. */
+static void op_hset(void)
+{
+    int k = handle_slot(true), a = used_host_slot();
+    if (k < 0)
+        return;
+    if (a < 0 || below(8) == 0) {
+        CHECK_OK(gcp_roots_handle_set(roots, hd[k], GCP_REF_NULL));
+        hdid[k] = -1;
+    } else {
+        CHECK_OK(gcp_roots_handle_set(roots, hd[k], hs[a]));
+        hdid[k] = hid[a];
+    }
+}
+
+/* Takes a new host reference to a handle's object (read through the
+ * handle, then cloned) into a free host slot. */
+static void op_hload(void)
+{
+    int k = handle_slot(true), a = free_host_slot();
+    if (k < 0 || a < 0 || hdid[k] < 0)
+        return;
+    gcp_ref v;
+    CHECK_OK(gcp_roots_handle_get(roots, hd[k], &v));
+    CHECK(v == M[hdid[k]].ref);
+    CHECK_OK(gcp_heap_clone_ref(F.heap, v, &hs[a]));
+    hid[a] = hdid[k];
+    M[hdid[k]].count++;
+}
+
+static void op_henter(void)
+{
+    if (nsc == NSC)
+        return;
+    CHECK_OK(gcp_roots_scope_enter(roots, &marks[nsc]));
+    nsc++;
+}
+
+/* Leaves the innermost scope: its handles go stale, the others stay.  An
+ * outer scope is refused first now and then. */
+static void op_hleave(void)
+{
+    if (nsc == 0)
+        return;
+    if (nsc > 1 && below(4) == 0)
+        CHECK(gcp_roots_scope_leave(roots, marks[below((uint32_t)nsc - 1)]) == GCP_ESTATE);
+    CHECK_OK(gcp_roots_scope_leave(roots, marks[--nsc]));
+    for (int k = 0; k < NHD; k++) {
+        if (!hlive[k] || hsc[k] <= nsc)
+            continue;
+        gcp_ref v;
+        CHECK(gcp_roots_handle_get(roots, hd[k], &v) == GCP_ESTALE);
+        hlive[k] = false;
+    }
+}
+
+static void op_handles(void)
+{
+    uint32_t r = below(100);
+    if (r < 30)
+        op_hroot();
+    else if (r < 50)
+        op_hfree();
+    else if (r < 60)
+        op_hset();
+    else if (r < 75)
+        op_hload();
+    else if (r < 88)
+        op_henter();
+    else
+        op_hleave();
+}
+
 /* ---------------------------------------------------------------- stores freed mid-collection */
 
 /* Replaces the fixture's bare heap and table by a store of the same pool
@@ -723,6 +899,9 @@ static void start(gcp_collector k, uint64_t seed, bool *rare, uint32_t *budget)
     ck_assert_ok(gcp_roots_new(&roots));
     nobj = 0;
     sp = 0;
+    nsc = 0;
+    for (int k = 0; k < NHD; k++)
+        hlive[k] = false;
     for (int i = 0; i < NH; i++) {
         hs[i] = GCP_REF_NULL;
         hid[i] = -1;
@@ -740,6 +919,10 @@ static void play(uint64_t seed, int ops, bool rare, uint32_t budget)
     for (int i = 0; i < ops; i++) {
         snprintf(where, sizeof where, "%s seed %" PRIu64 " op %d (budget %u)", cname(), seed,
                  i, budget);
+        if (handles && below(4) == 0) {
+            op_handles();
+            continue;
+        }
         uint32_t r = below(100);
         if (r < 25)
             op_alloc();
@@ -996,6 +1179,35 @@ END_TEST
 START_TEST(midgc_compact) { midgc_seeds(GCP_COLLECTOR_COMPACT); }
 END_TEST
 
+/* Handles beside host slots and stack roots: a fifth of the main
+ * sub-tests' seeds. */
+static void handle_seeds(gcp_collector k)
+{
+    int seeds = env_int("GCP_DIFF_SEEDS", 40) / 5, ops = env_int("GCP_DIFF_OPS", 5000);
+    uint64_t first = (uint64_t)env_int("GCP_DIFF_FIRST_SEED", 1);
+    if (seeds < 1)
+        seeds = 1;
+    handles = true;
+    handle_only = 0;
+    for (uint64_t s = first; s < first + (uint64_t)seeds; s++)
+        run_one(k, s, ops, 0);
+    handles = false;
+    free(owner);
+    owner = NULL;
+    owner_n = 0;
+    /* Collections really kept objects that only handles held. */
+    ck_assert_int_gt(handle_only, seeds);
+}
+
+START_TEST(handles_drc) { handle_seeds(GCP_COLLECTOR_DRC); }
+END_TEST
+
+START_TEST(handles_marksweep) { handle_seeds(GCP_COLLECTOR_MARKSWEEP); }
+END_TEST
+
+START_TEST(handles_compact) { handle_seeds(GCP_COLLECTOR_COMPACT); }
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gc_diff");
@@ -1013,6 +1225,9 @@ int main(void)
     tcase_add_test(tc, hostile_compact);
     tcase_add_test(tc, budgets_compact);
     tcase_add_test(tc, midgc_compact);
+    tcase_add_test(tc, handles_drc);
+    tcase_add_test(tc, handles_marksweep);
+    tcase_add_test(tc, handles_compact);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
