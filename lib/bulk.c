@@ -49,14 +49,21 @@ static gcp_status buf_ok(const void *buf, size_t buf_bytes, uint32_t elem_bytes,
     return GCP_OK;
 }
 
-/* Each of the n gcp_ref values at buf (host memory, any alignment) is null,
- * an i31 or a valid object. */
+/* Each of the n gcp_ref values at buf (host memory or elements of a
+ * validated array, any alignment) is null, an i31 or a valid object.  A
+ * run of equal refs (a filled array) is validated once: validation only
+ * reads, so the answer cannot change within the pass. */
 static gcp_status check_host_refs(gcp_heap *heap, const uint8_t *buf, uint32_t n)
 {
+    gcp_ref last = GCP_REF_NULL;
     for (uint32_t i = 0; i < n; i++) {
-        gcp_status st = gcp__ref_check(heap, gcp__load32(buf + 4u * (size_t)i));
+        gcp_ref v = gcp__load32(buf + 4u * (size_t)i);
+        if (v == last)
+            continue;
+        gcp_status st = gcp__ref_check(heap, v);
         if (st != GCP_OK)
             return st;
+        last = v;
     }
     return GCP_OK;
 }
@@ -79,11 +86,13 @@ static gcp_status check_heap_refs(gcp_heap *heap, const gcp_obj *o, uint32_t ind
 
 /* The collector's view of one ref slot of `owner` changing from old to
  * value (both validated); the caller stores afterwards.  Null and i31
- * refs mean nothing to any collector. */
+ * refs mean nothing to any collector, and a slot rewritten with its own
+ * value does not change (for DRC: one count given and taken back). */
 static inline gcp_status barrier(gcp_heap *heap, gcp_hostdata *table, gcp_ref owner,
                                  gcp_ref old, gcp_ref value)
 {
-    if (!heap->ops->write || (!gcp_ref_is_heap(old) && !gcp_ref_is_heap(value)))
+    if (!heap->ops->write || old == value ||
+        (!gcp_ref_is_heap(old) && !gcp_ref_is_heap(value)))
         return GCP_OK;
     return heap->ops->write(heap, table, owner, old, value);
 }
