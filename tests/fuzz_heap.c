@@ -18,7 +18,12 @@
  *   the store freed at any point (in the middle of a collection too), the
  *   pool trimmed, the old collection handle stepped again, and the slot
  *   taken by a new store;
- *   host-data churn (insert and remove the same entry many times).
+ *   host-data churn (insert and remove the same entry many times);
+ *   bulk operations: structs and arrays allocated with initial contents
+ *   (heap level, or the store's _gc variants that collect), array fill,
+ *   copy (overlapping within one array too) and range reads and writes,
+ *   with ranges mostly in bounds and sometimes anything, buffers sometimes
+ *   one byte short, and ref values null, i31, handles or forged.
  *
  * The library may answer any status.  What this target treats as a bug
  * (besides crashes, sanitizer reports and hangs, which libFuzzer sees):
@@ -35,8 +40,10 @@
  *   - a status outside gcp_status;
  *   - a collection that still answers GCP_CONTINUE after more slices than
  *     the heap could hold work for;
- *   - before any guest write: a struct or array write not read back, a
- *     header read that is not an object, a successful gcp_pool_free
+ *   - before any guest write: a struct or array write not read back (bulk
+ *     fills, copies and range writes of scalar arrays included: a copy
+ *     must leave the destination equal to the source range read before),
+ *     a header read that is not an object, a successful gcp_pool_free
  *     refused.
  * Every input does bounded work (caps on operations, allocations, slices
  * and churn), so executions stay in the millisecond range.
