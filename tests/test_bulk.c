@@ -168,6 +168,16 @@ START_TEST(struct_init_errors)
     same(&sa);
     ck_assert_uint_eq(r, 7);
     ck_assert_status(gcp_heap_alloc_struct_init(F.heap, F.S, w, 16, &r), GCP_EPOISONED);
+    gcf_recycle(&F);
+    /* A struct that can never fit the 1 MiB heap. */
+    uint32_t big;
+    ck_assert_ok(gcp_types_add_struct(F.types, GCP_MAX_STRUCT_BYTES, NULL, 0, &big));
+    void *img = calloc(1, GCP_MAX_STRUCT_BYTES);
+    ck_assert_ptr_nonnull(img);
+    ck_assert_status(gcp_heap_alloc_struct_init(F.heap, big, img, GCP_MAX_STRUCT_BYTES, &r),
+                     GCP_ETOOLARGE);
+    free(img);
+    ck_assert_uint_eq(r, 7);
     gcf_close(&F);
 }
 END_TEST
