@@ -468,8 +468,19 @@ static void table_bulk(FILE *f, const bcell *cells, size_t n)
                 "ns/cycle", "ns/elem", "min - max", "elems/fill");
         for (size_t i = 0; i < n; i++) {
             const bcell *c = &cells[i];
-            if (c->workload != BW_BULK || c->k != ks[ki] || !row_start(f, c, &sk, "    "))
+            if (c->workload != BW_BULK || c->k != ks[ki])
                 continue;
+            /* row_start's work with a wider name column. */
+            char name[64];
+            if (c->status == BR_SKIP) {
+                note_skip(&sk, c);
+                continue;
+            }
+            fprintf(f, "  %-26s ", sysname(c, name, sizeof name));
+            if (c->status == BR_NA) {
+                fprintf(f, "n/a (%s)\n", c->note);
+                continue;
+            }
             char a[32], b[32], r[80], ratio[32] = "";
             if (c->sys == &gcpb_bulk_fill || c->sys == &gcpb_bulk_fill_ref) {
                 const bcell *el = find(cells, n, c, is_elems_twin);

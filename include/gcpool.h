@@ -909,6 +909,7 @@ GCP_API gcp_status gcp_store_externref_data(gcp_store *store, gcp_ref ref, void 
  * One call where the functions above need one per field or element, with
  * the same checks: the heap-operation rules above apply (GCP_EINVAL for
  * NULL pointers and for a null or i31 ref where an object is needed,
+ * GCP_ETYPE for an unknown type or an object of the wrong kind,
  * GCP_EPOISONED, GCP_EBUSY while a collection is in progress, GCP_ECORRUPT
  * with the heap poisoned for an invalid object or ref).  Elements are the
  * array type's elem_bytes wide, in host byte order; for a ref array a host
