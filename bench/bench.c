@@ -28,7 +28,7 @@
 static const char *prog = "gcpool-bench";
 
 enum { WL_CHURN = 1, WL_RESET = 2, WL_THREADS = 4, WL_GC = 8, WL_GCBENCH = 16, WL_BTREES = 32,
-       WL_ALL = 63 };
+       WL_BULK = 64, WL_ALL = 127 };
 
 typedef struct args {
     unsigned workloads;
@@ -57,7 +57,7 @@ static void usage(FILE *f)
 "written and read back, release) for gcpool and its peers in one run.\n"
 "\n"
 "  --workload NAME   churn (default), reset, threads, gc, gcbench,\n"
-"                    binary-trees, or all\n"
+"                    binary-trees, bulk, or all\n"
 "                    churn:   every system at each K, 1 and N threads\n"
 "                    reset:   maximum heap 1 MiB vs 4 GiB, the store after one\n"
 "                             that dirtied 16 MiB, memset and madvise baselines\n"
@@ -70,6 +70,10 @@ static void usage(FILE *f)
 "                    (gcbench and binary-trees: each gcpool collector, boehm,\n"
 "                    malloc and mimalloc; gcpool's heap max is twice the\n"
 "                    smallest that fits, found by untimed runs first)\n"
+"                    bulk:    an array of K elements (u64, or refs through the\n"
+"                             write barrier) filled element by element with\n"
+"                             the checked API vs one gcp_array_fill, each\n"
+"                             collector (K default 16,4096)\n"
 "  --k LIST          objects per store, comma-separated (default 16,1024,65536)\n"
 "  --depths LIST     binary-trees maximum depths, comma-separated, 6 to 22\n"
 "                    (default 16,18; with --quick 6,8)\n"
@@ -78,7 +82,8 @@ static void usage(FILE *f)
 "  --system LIST     only these systems, comma-separated: gcpool,\n"
 "                    gcpool-inline, mimalloc, jemalloc-arena, boehm,\n"
 "                    boehm+collect, malloc, mmap-munmap, memset-baseline,\n"
-"                    madvise-baseline (default: all)\n"
+"                    madvise-baseline, gcpool-elems, gcpool-fill,\n"
+"                    gcpool-elems-ref, gcpool-fill-ref (default: all)\n"
 "  --max-heap BYTES  gcpool's maximum heap for churn and threads (default 4G;\n"
 "                    suffixes K, M, G; a multiple of the page size)\n"
 "  --reps N          measured repetitions per cell, median quoted (default 5)\n"
@@ -213,7 +218,8 @@ static void parse_collector(args *a, const char *s)
 
 static const char *const system_names[] = {
     "gcpool", "gcpool-inline", "mimalloc", "jemalloc-arena", "boehm", "boehm+collect", "mmap-munmap",
-    "memset-baseline", "madvise-baseline", "malloc",
+    "memset-baseline", "madvise-baseline", "malloc", "gcpool-elems", "gcpool-fill",
+    "gcpool-elems-ref", "gcpool-fill-ref",
 };
 
 /* Is name in the comma-separated list? */
@@ -257,13 +263,14 @@ static unsigned parse_workload(const char *s)
 {
     static const struct { const char *name; unsigned w; } names[] = {
         {"churn", WL_CHURN}, {"reset", WL_RESET}, {"threads", WL_THREADS},
-        {"gc", WL_GC}, {"gcbench", WL_GCBENCH}, {"binary-trees", WL_BTREES}, {"all", WL_ALL},
+        {"gc", WL_GC}, {"gcbench", WL_GCBENCH}, {"binary-trees", WL_BTREES}, {"bulk", WL_BULK},
+        {"all", WL_ALL},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(s, names[i].name))
             return names[i].w;
-    bad("--workload: unknown workload '%s' (churn, reset, threads, gc, gcbench, binary-trees "
-        "or all)", s);
+    bad("--workload: unknown workload '%s' (churn, reset, threads, gc, gcbench, binary-trees, "
+        "bulk or all)", s);
 }
 
 static void parse_args(int argc, char **argv, args *a)
@@ -450,6 +457,20 @@ static void plan_trees(plan *p, const args *a, bworkload w, uint64_t k)
     add(p, w, &gcpb_trees_mimalloc, BC_NONE, k, 1, 0);
 }
 
+/* Element-by-element and bulk fills of the same array, for each collector
+ * and K. */
+static void plan_bulk(plan *p, const args *a)
+{
+    static const uint64_t dflt[2] = {16, 4096};
+    const uint64_t *ks = a->ks_given ? a->ks : dflt;
+    size_t nk = a->ks_given ? a->nk : 2;
+    const bsys *systems[4] = {&gcpb_bulk_elems, &gcpb_bulk_fill, &gcpb_bulk_elems_ref,
+                              &gcpb_bulk_fill_ref};
+    for (size_t ki = 0; ki < nk; ki++)
+        for (size_t s = 0; s < 4; s++)
+            add_gcpool(p, a, BW_BULK, systems[s], ks[ki], 1, 64 * GCPB_MIB, true);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static uint64_t live_objects = 131072;
@@ -517,6 +538,8 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < a.ndepths; i++)
             plan_trees(&p, &a, BW_BTREES, a.depths[i]);
     }
+    if (a.workloads & WL_BULK)
+        plan_bulk(&p, &a);
     if (a.workloads & WL_GC)
         plan_gc(&p, &a);
     if (a.systems) {

@@ -33,6 +33,7 @@ typedef enum bworkload {
     BW_GC_STEP,
     BW_GCBENCH,        /* k: stretch-tree depth (18; smaller with --quick) */
     BW_BTREES,         /* k: maximum depth N (16 and 18) */
+    BW_BULK,           /* k: array length */
 } bworkload;
 
 /* Outcome of a cell (and of a system function). */
@@ -158,6 +159,14 @@ extern const bsys gcpb_boehm;
 extern const bsys gcpb_boehm_collect;    /* GC_gcollect after every cycle */
 extern const bsys gcpb_boehm_alloc;      /* allocation throughput */
 extern const bsys gcpb_boehm_live;       /* full collection over a live list */
+
+/* The bulk workload (bench/bulk.c): an array of K elements overwritten per
+ * cycle, element by element through the checked API or with one
+ * gcp_array_fill; u64 elements, or refs through the write barrier. */
+extern const bsys gcpb_bulk_elems;
+extern const bsys gcpb_bulk_fill;
+extern const bsys gcpb_bulk_elems_ref;
+extern const bsys gcpb_bulk_fill_ref;
 
 /* The tree workloads (bench/trees.c): one cycle is one whole run of the
  * benchmark.  gcpool builds its nodes through the checked API; the peers

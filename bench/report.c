@@ -38,6 +38,7 @@ const char *report_workload_name(const bcell *c)
     case BW_GC_STEP: return "gc-step";
     case BW_GCBENCH: return "gcbench";
     case BW_BTREES: return "binary-trees";
+    case BW_BULK: return "bulk";
     }
     return "?";
 }
@@ -442,6 +443,59 @@ static void table_trees(FILE *f, const bcell *cells, size_t n, bworkload w)
     print_skips(f, &sk);
 }
 
+/* The element-by-element twin of a bulk row: same K, collector and
+ * element kind. */
+static bool is_elems_twin(const bcell *like, const bcell *c)
+{
+    const bsys *want = like->sys == &gcpb_bulk_fill ? &gcpb_bulk_elems : &gcpb_bulk_elems_ref;
+    return c->workload == BW_BULK && c->k == like->k && c->collector == like->collector &&
+           c->sys == want;
+}
+
+static void table_bulk(FILE *f, const bcell *cells, size_t n)
+{
+    uint64_t ks[64];
+    size_t nk = ks_of(cells, n, BW_BULK, false, ks, 64);
+    if (!nk)
+        return;
+    skips sk = {.n = 0};
+    fprintf(f, "\n== bulk: an array of K elements overwritten, element by element through the "
+               "checked API vs one gcp_array_fill ==\n"
+               "   gcpool-elems: K x gcp_array_write (u64); gcpool-elems-ref: K x "
+               "gcp_array_set_ref (write barrier each); gcpool-fill(-ref): one gcp_array_fill\n"
+               "   'elems/fill' is the element-by-element time over the bulk call's, same run\n");
+    for (size_t ki = 0; ki < nk; ki++) {
+        fprintf(f, "\nK = %" PRIu64 "\n  %-26s %10s %10s  %-22s %10s\n", ks[ki], "system",
+                "ns/cycle", "ns/elem", "min - max", "elems/fill");
+        for (size_t i = 0; i < n; i++) {
+            const bcell *c = &cells[i];
+            if (c->workload != BW_BULK || c->k != ks[ki])
+                continue;
+            /* row_start's work with a wider name column. */
+            char name[64];
+            if (c->status == BR_SKIP) {
+                note_skip(&sk, c);
+                continue;
+            }
+            fprintf(f, "  %-26s ", sysname(c, name, sizeof name));
+            if (c->status == BR_NA) {
+                fprintf(f, "n/a (%s)\n", c->note);
+                continue;
+            }
+            char a[32], b[32], r[80], ratio[32] = "";
+            if (c->sys == &gcpb_bulk_fill || c->sys == &gcpb_bulk_fill_ref) {
+                const bcell *el = find(cells, n, c, is_elems_twin);
+                if (el && c->ns_median > 0)
+                    snprintf(ratio, sizeof ratio, "x%.1f", el->ns_median / c->ns_median);
+            }
+            fprintf(f, "%10s %10s  %-22s %10s\n", fmt_ns(c->ns_median, a, sizeof a),
+                    fmt_ns(c->ns_median / (double)c->k, b, sizeof b), fmt_range(c, r, sizeof r),
+                    ratio);
+        }
+    }
+    print_skips(f, &sk);
+}
+
 void report_tables(FILE *f, const bcell *cells, size_t n)
 {
     table_churn(f, cells, n, BW_CHURN);
@@ -450,6 +504,7 @@ void report_tables(FILE *f, const bcell *cells, size_t n)
     table_gc(f, cells, n);
     table_trees(f, cells, n, BW_GCBENCH);
     table_trees(f, cells, n, BW_BTREES);
+    table_bulk(f, cells, n);
 }
 
 void report_csv(FILE *f, const bcell *cells, size_t n)

@@ -1056,6 +1056,102 @@ GCP_API gcp_status gcp_store_alloc_externref_gc(gcp_store *store, void *ptr, gcp
  * not live in the store's table or belongs to another externref. */
 GCP_API gcp_status gcp_store_externref_data(gcp_store *store, gcp_ref ref, void **out);
 
+/* ------------------------------------------------------------------------
+ * Initial contents and bulk array operations
+ *
+ * One call where the functions above need one per field or element, with
+ * the same checks: the heap-operation rules above apply (GCP_EINVAL for
+ * NULL pointers and for a null or i31 ref where an object is needed,
+ * GCP_ETYPE for an unknown type or an object of the wrong kind,
+ * GCP_EPOISONED, GCP_EBUSY while a collection is in progress, GCP_ECORRUPT
+ * with the heap poisoned for an invalid object or ref).  Elements are the
+ * array type's elem_bytes wide, in host byte order; for a ref array a host
+ * buffer holds gcp_ref values.  Every ref stored goes through the write
+ * barrier (for DRC: the new value gains a count, the value it replaces
+ * loses one), every ref read from the heap is validated as
+ * gcp_array_get_ref does, and every check -- ranges (computed without
+ * overflow), types, each ref to be stored and each ref to be overwritten --
+ * passes before the first byte is written: a call that fails has changed
+ * nothing (but the poison mark on GCP_ECORRUPT).  Ranges follow wasm's
+ * array.fill / array.copy: [index, index + count) must lie within the
+ * length (GCP_EBOUNDS otherwise), so count 0 is valid for index <= length.
+ * A host buffer described by (buf, buf_bytes) must hold at least
+ * count * elem_bytes bytes (GCP_EBOUNDS otherwise); buf may be NULL when
+ * that is 0.
+ * ------------------------------------------------------------------------ */
+
+/* Allocates a struct whose payload is the payload_bytes at fields
+ * (len must equal the type's payload size, else GCP_EBOUNDS): scalar fields
+ * are copied, each ref field (a gcp_ref at its offset in the image) is
+ * validated and stored through the write barrier.  The refs stay the
+ * caller's (borrowed); the new object holds its own references to them.
+ * Statuses and ownership of gcp_heap_alloc_struct; a ref that is not valid
+ * is GCP_ECORRUPT before anything is allocated. */
+GCP_API gcp_status gcp_heap_alloc_struct_init(gcp_heap *heap, uint32_t type_index,
+                                              const void *fields, size_t len, gcp_ref *out);
+/* Allocates an array of length elements, each the elem_bytes at value (a
+ * gcp_ref for a ref array, validated first and stored length times through
+ * the barrier): wasm's array.new.  Statuses and ownership of
+ * gcp_heap_alloc_array. */
+GCP_API gcp_status gcp_heap_alloc_array_fill(gcp_heap *heap, uint32_t type_index,
+                                             uint32_t length, const void *value, gcp_ref *out);
+/* Allocates an array of length elements copied from elems (at least
+ * length * elem_bytes bytes of elems_bytes, else GCP_EBOUNDS; for a ref
+ * array each gcp_ref validated first and stored through the barrier):
+ * wasm's array.new_fixed and array.new_data.  Statuses and ownership of
+ * gcp_heap_alloc_array. */
+GCP_API gcp_status gcp_heap_alloc_array_copy(gcp_heap *heap, uint32_t type_index,
+                                             uint32_t length, const void *elems,
+                                             size_t elems_bytes, gcp_ref *out);
+
+/* The three allocations above, collecting for the caller as
+ * gcp_store_alloc_struct_gc does: on GCP_NEED_GC one full collection over
+ * the store's roots and table, then one more try.  Every heap ref among
+ * the initial values must survive that collection: rooted in
+ * gcp_store_roots(store), or for DRC counted by the host (an object the
+ * collection freed is GCP_ECORRUPT on the retry).  Statuses of the heap
+ * function and of gcp_store_gc. */
+GCP_API gcp_status gcp_store_alloc_struct_init_gc(gcp_store *store, uint32_t type_index,
+                                                  const void *fields, size_t len,
+                                                  gcp_ref *out);
+GCP_API gcp_status gcp_store_alloc_array_fill_gc(gcp_store *store, uint32_t type_index,
+                                                 uint32_t length, const void *value,
+                                                 gcp_ref *out);
+GCP_API gcp_status gcp_store_alloc_array_copy_gc(gcp_store *store, uint32_t type_index,
+                                                 uint32_t length, const void *elems,
+                                                 size_t elems_bytes, gcp_ref *out);
+
+/* Sets elements [index, index + count) of arr to the elem_bytes at value
+ * (wasm's array.fill).  For a ref array value is a gcp_ref, borrowed; the
+ * refs it replaces are released through the barrier (an externref
+ * reclaimed that way has its host data removed from table, which may be
+ * NULL only for collectors that never reclaim in barriers, as for
+ * gcp_heap_write_ref). */
+GCP_API gcp_status gcp_array_fill(gcp_heap *heap, gcp_hostdata *table, gcp_ref arr,
+                                  uint32_t index, uint32_t count, const void *value);
+/* Copies elements [src_index, src_index + count) of src over
+ * [dst_index, dst_index + count) of dst (wasm's array.copy).  The arrays
+ * must have the same element width and both hold refs or both scalars
+ * (GCP_ETYPE otherwise); dst and src may be the same array, with
+ * overlapping ranges copied as memmove does.  Ref elements go through the
+ * barrier (table as for gcp_array_fill); every source element is validated
+ * first. */
+GCP_API gcp_status gcp_array_copy(gcp_heap *heap, gcp_hostdata *table, gcp_ref dst,
+                                  uint32_t dst_index, gcp_ref src, uint32_t src_index,
+                                  uint32_t count);
+/* Copies elements [index, index + count) of arr into buf (buf_bytes at
+ * least count * elem_bytes).  Refs of a ref array are validated, all of
+ * them before buf is written, and borrowed as with gcp_array_get_ref. */
+GCP_API gcp_status gcp_array_read_range(gcp_heap *heap, gcp_ref arr, uint32_t index,
+                                        uint32_t count, void *buf, size_t buf_bytes);
+/* Stores count elements from buf (buf_bytes at least count * elem_bytes)
+ * into [index, index + count) of arr.  For a ref array each gcp_ref of buf
+ * is borrowed, validated and stored through the barrier, releasing the ref
+ * it replaces (table as for gcp_array_fill). */
+GCP_API gcp_status gcp_array_write_range(gcp_heap *heap, gcp_hostdata *table, gcp_ref arr,
+                                         uint32_t index, uint32_t count, const void *buf,
+                                         size_t buf_bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -70,7 +70,7 @@ rows=$(tail -n +2 "$tmp/out.csv" | wc -l)
 [ "$rows" -ge 10 ] || fail "only $rows CSV rows"
 bad=$(tail -n +2 "$tmp/out.csv" | awk -F, '
     NF != 15 { print "fields: " $0; next }
-    $1 !~ /^(churn|reset|reset-after-dirty|threads|gc-alloc|gc-collect|gc-step|gcbench|binary-trees)$/ { print "workload: " $0; next }
+    $1 !~ /^(churn|reset|reset-after-dirty|threads|gc-alloc|gc-collect|gc-step|gcbench|binary-trees|bulk)$/ { print "workload: " $0; next }
     $2 == "" || $3 == "" { print "names: " $0; next }
     { for (i = 4; i <= 10; i++) if ($i !~ /^[0-9]+(\.[0-9]+)?$/) { print "number " i ": " $0; next } }
     { for (i = 11; i <= 15; i++) if ($i !~ /^[0-9]*$/) { print "number " i ": " $0; next } }
@@ -91,6 +91,10 @@ for row in gcbench,gcpool,null,10 gcbench,gcpool,drc,10 gcbench,gcpool,marksweep
     binary-trees,gcpool,null,8 binary-trees,malloc,-,8; do
     grep -q "^$row,1," "$tmp/out.csv" || fail "no $row row"
 done
+for row in gcpool-elems,null gcpool-fill,drc gcpool-elems-ref,marksweep gcpool-fill-ref,drc; do
+    grep -q "^bulk,$row,1024,1," "$tmp/out.csv" || fail "no bulk $row row"
+done
+grep -q '^== bulk' "$tmp/out" || fail "no bulk table"
 grep -q '^== gcbench' "$tmp/out" || fail "no gcbench table"
 grep -q '^N = 8' "$tmp/out" || fail "no binary-trees table"
 grep -q '^checksum ' "$tmp/out" || fail "no checksum line"

@@ -18,7 +18,12 @@
  *   the store freed at any point (in the middle of a collection too), the
  *   pool trimmed, the old collection handle stepped again, and the slot
  *   taken by a new store;
- *   host-data churn (insert and remove the same entry many times).
+ *   host-data churn (insert and remove the same entry many times);
+ *   bulk operations: structs and arrays allocated with initial contents
+ *   (heap level, or the store's _gc variants that collect), array fill,
+ *   copy (overlapping within one array too) and range reads and writes,
+ *   with ranges mostly in bounds and sometimes anything, buffers sometimes
+ *   one byte short, and ref values null, i31, handles or forged.
  *
  * The library may answer any status.  What this target treats as a bug
  * (besides crashes, sanitizer reports and hangs, which libFuzzer sees):
@@ -35,8 +40,10 @@
  *   - a status outside gcp_status;
  *   - a collection that still answers GCP_CONTINUE after more slices than
  *     the heap could hold work for;
- *   - before any guest write: a struct or array write not read back, a
- *     header read that is not an object, a successful gcp_pool_free
+ *   - before any guest write: a struct or array write not read back (bulk
+ *     fills, copies and range writes of scalar arrays included: a copy
+ *     must leave the destination equal to the source range read before),
+ *     a header read that is not an object, a successful gcp_pool_free
  *     refused.
  * Every input does bounded work (caps on operations, allocations, slices
  * and churn), so executions stay in the millisecond range.
@@ -773,9 +780,197 @@ static void op_churn(fstore *f, reader *r)
     }
 }
 
-static void op_nogc(fstore *f, reader *r)
+/* ---------------------------------------------------------------- bulk operations */
+
+#define BULK_MAX 256   /* elements of a host buffer */
+#define BULK_REFS 16   /* ref values read from the input per buffer */
+
+/* A host buffer of n elements of t's width: refs picked like any value
+ * (null, i31, a handle or a forged ref; the first BULK_REFS from the
+ * input, then repeated), scalars a pattern from one input byte. */
+static void bulk_buf(fstore *f, reader *r, const tinfo *t, uint32_t n, uint8_t *buf)
 {
-    uint8_t a = u8(r);
+    if (t->refs) {
+        gcp_ref v[BULK_REFS];
+        uint32_t m = n < BULK_REFS ? n : BULK_REFS;
+        for (uint32_t i = 0; i < m; i++)
+            v[i] = pick_value(f, r);
+        for (uint32_t i = 0; i < n; i++)
+            memcpy(buf + 4 * i, &v[i % (m ? m : 1)], 4);
+        return;
+    }
+    uint8_t seed = u8(r);
+    for (uint32_t i = 0; i < n * t->elem; i++)
+        buf[i] = (uint8_t)(seed + i * 37u);
+}
+
+/* An array type of the registry, chosen by b. */
+static const tinfo *array_type(uint8_t b)
+{
+    static const int arrays[] = {1, 2, 3, 5};
+    return &T[arrays[b % 4]];
+}
+
+/* A struct type of the registry, chosen by b. */
+static const tinfo *struct_type(uint8_t b)
+{
+    static const int structs[] = {0, 4, 6};
+    return &T[structs[b % 3]];
+}
+
+typedef struct bulk_req {
+    int fn;              /* 0 struct_init, 1 array_fill, 2 array_copy */
+    const tinfo *t;
+    uint32_t len;
+    const uint8_t *buf;
+    size_t bytes;
+} bulk_req;
+
+static gcp_status do_alloc_bulk(fstore *f, void *arg, gcp_ref *out)
+{
+    const bulk_req *q = arg;
+    switch (q->fn) {
+    case 0: return gcp_heap_alloc_struct_init(f->h, q->t->idx, q->buf, q->bytes, out);
+    case 1: return gcp_heap_alloc_array_fill(f->h, q->t->idx, q->len, q->buf, out);
+    default: return gcp_heap_alloc_array_copy(f->h, q->t->idx, q->len, q->buf, q->bytes, out);
+    }
+}
+
+static gcp_status do_alloc_bulk_gc(fstore *f, void *arg, gcp_ref *out)
+{
+    const bulk_req *q = arg;
+    switch (q->fn) {
+    case 0: return gcp_store_alloc_struct_init_gc(f->s, q->t->idx, q->buf, q->bytes, out);
+    case 1: return gcp_store_alloc_array_fill_gc(f->s, q->t->idx, q->len, q->buf, out);
+    default:
+        return gcp_store_alloc_array_copy_gc(f->s, q->t->idx, q->len, q->buf, q->bytes, out);
+    }
+}
+
+/* Allocation with initial contents, at the heap level (retried after a
+ * collection when the input says so) or through the store's _gc variant
+ * (never during a collection of the driver's own: that one collects). */
+static void bulk_alloc(fstore *f, reader *r, uint8_t a)
+{
+    uint8_t b = u8(r), c = u8(r);
+    int k = (b & 0x7f) % NH;
+    if (allocs >= MAX_ALLOCS)
+        return;
+    allocs++;
+    static uint8_t buf[BULK_MAX * 8];
+    bulk_req q = {.fn = ((a >> 3) & 3) % 3, .buf = buf};
+    if (q.fn == 0) {
+        q.t = struct_type(c);
+        q.bytes = q.t->payload;
+        tinfo bytes = {.elem = 1};
+        bulk_buf(f, r, &bytes, q.bytes, buf);
+        for (uint32_t i = 0; i < q.t->nref; i++) {
+            gcp_ref v = pick_value(f, r);
+            memcpy(buf + q.t->roff[i], &v, 4);
+        }
+        /* A short or long image now and then. */
+        if (c & 0x80)
+            q.bytes += (c & 0x40) ? 1 : (size_t)-1;
+    } else {
+        q.t = array_type(c);
+        q.len = (uint32_t)u8(r) % BULK_MAX;
+        bulk_buf(f, r, q.t, q.fn == 1 ? 1 : q.len, buf);
+        q.bytes = (size_t)q.len * q.t->elem - ((c & 0x80) ? 1 : 0);
+        if (q.len == 0 && (c & 0x80))
+            q.bytes = 0;
+    }
+    gcp_ref out = 0;
+    gcp_status s;
+    if ((a & 0x40) && !f->gc_active)
+        s = MUT(f, "gcp_store_alloc_*_gc (bulk)", do_alloc_bulk_gc(f, &q, &out));
+    else
+        s = alloc_retry(f, (b & 0x80) != 0, "gcp_heap_alloc_* (bulk)", do_alloc_bulk, &q, &out);
+    if (s == GCP_OK)
+        set_handle(f, k, out);
+}
+
+/* Fill, copy and range reads and writes on handles; before any guest write
+ * a scalar result must read back as the operation left it. */
+static void bulk_access(fstore *f, reader *r, uint8_t a)
+{
+    uint8_t b = u8(r), c = u8(r);
+    gcp_ref arr = f->hr[b % NH], src = f->hr[c % NH];
+    uint32_t idx = u8(r), n = u8(r), sidx = u8(r);
+    uint32_t len = 0;
+    const tinfo *t = handle_type(f, arr);
+    if ((a & 0x40) == 0 && t && t->array &&
+        MUT(f, "gcp_array_length", gcp_array_length(f->h, arr, &len)) == GCP_OK) {
+        /* Mostly in range; the input may ask for anything. */
+        idx = len ? idx % (len + 1) : 0;
+        n = n % (len - idx + 1);
+    }
+    if (a & 0x20) {
+        idx = u32(r);
+        n = u32(r);
+    }
+    static uint8_t buf[BULK_MAX * 8], back[BULK_MAX * 8];
+    uint32_t bn = n < BULK_MAX ? n : BULK_MAX;
+    size_t bytes = (size_t)bn * 8;
+    const tinfo *bt = t && t->array ? t : &T[3];
+    bool check = t && t->array && !t->refs && !f->scribbled && !f->gc_active;
+    switch ((a >> 3) & 3) {
+    case 0: {   /* fill */
+        bulk_buf(f, r, bt, 1, buf);
+        gcp_status s = MUT(f, "gcp_array_fill", gcp_array_fill(f->h, f->t, arr, idx, n, buf));
+        if (s == GCP_OK && check && n > 0) {
+            if (MUT(f, "gcp_array_read", gcp_array_read(f->h, arr, idx + n - 1, back)) != GCP_OK)
+                die("array_read refused an element array_fill wrote");
+            if (memcmp(back, buf, t->elem) != 0)
+                die("array_fill not read back");
+        }
+        break;
+    }
+    case 1: {   /* copy from src */
+        const tinfo *st = handle_type(f, src);
+        bool model = check && st && st->array && st->elem == t->elem && !st->refs && bn == n &&
+                     MUT(f, "gcp_array_read_range",
+                         gcp_array_read_range(f->h, src, sidx, n, back, bytes)) == GCP_OK;
+        gcp_status s = MUT(f, "gcp_array_copy",
+                           gcp_array_copy(f->h, f->t, arr, idx, src, sidx, n));
+        if (s == GCP_OK && model) {
+            if (MUT(f, "gcp_array_read_range",
+                    gcp_array_read_range(f->h, arr, idx, n, buf, bytes)) != GCP_OK)
+                die("array_read_range refused what array_copy wrote");
+            if (memcmp(buf, back, (size_t)n * t->elem) != 0)
+                die("array_copy: destination differs from the source read before");
+        }
+        break;
+    }
+    case 2:     /* read */
+        MUT(f, "gcp_array_read_range",
+            gcp_array_read_range(f->h, arr, idx, n, buf, (c & 0x80) ? bytes / 2 : bytes));
+        break;
+    default: {  /* write */
+        bulk_buf(f, r, bt, bn, buf);
+        gcp_status s = MUT(f, "gcp_array_write_range",
+                           gcp_array_write_range(f->h, f->t, arr, idx, n, buf, bytes));
+        if (s == GCP_OK && check) {
+            if (MUT(f, "gcp_array_read_range",
+                    gcp_array_read_range(f->h, arr, idx, n, back, bytes)) != GCP_OK)
+                die("array_read_range refused what array_write_range wrote");
+            if (memcmp(buf, back, (size_t)n * t->elem) != 0)
+                die("array_write_range not read back");
+        }
+        break;
+    }
+    }
+}
+
+static void op_bulk(fstore *f, reader *r, uint8_t a)
+{
+    if (a & 1)
+        bulk_alloc(f, r, a);
+    else
+        bulk_access(f, r, a);
+}
+
+static void op_nogc(fstore *f, uint8_t a)
+{
     if (a & 1) {
         gcp_heap_enter_no_gc(f->h);
     } else {
@@ -948,9 +1143,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             else
                 op_externref_data(f, r);
             break;
-        default:
-            op_nogc(f, r);
+        default: {
+            uint8_t a = u8(r);
+            if (a & 0x80)
+                op_bulk(f, r, a);
+            else
+                op_nogc(f, a);
             break;
+        }
         }
     }
     if (skip_known) {

@@ -19,7 +19,7 @@ NULL, DRC, MS = 0, 1, 2
 COMPACT, DEBUG = 16, 32
 
 # Opcodes (the target dispatches on opcode % 20; bit 7 picks store 1 when the
-# pool has two slots).
+# pool has two slots; NOGC with bit 7 of its byte set is a bulk operation).
 ALLOC_OBJ, ALLOC_EXT, FILL, STRUCT, ARRAY, BARRIER, STACK, ROOTS = 0, 1, 4, 5, 7, 9, 10, 11
 SCRIBBLE, GC_START, GC_SLICE, GC_FULL, FREE, HOST, NOGC = 12, 14, 15, 16, 17, 18, 19
 
@@ -165,6 +165,57 @@ def nogc(enter):
     return bytes([NOGC, 1 if enter else 0])
 
 
+def val_null():
+    return bytes([0])
+
+
+def val_i31(v):
+    return bytes([1]) + le16(v)
+
+
+def val_handle(h):
+    return bytes([2 | (h << 2)])
+
+
+# Bulk operations: opcode NOGC with bit 7 of its byte set.
+BULK_ARRAY_TYPES = {RA: 0, BA: 1, QA: 2, HA: 3}
+BULK_STRUCT_TYPES = {S2: 0, S1: 1, SX: 2}
+
+
+def bulk_alloc(h, fn, t, length=0, values=b'', via_store=False, bad_size=False):
+    """fn 0 struct_init (values: a seed byte, then one value per ref field),
+    1 array_fill (values: one value, or a seed byte), 2 array_copy (values:
+    up to 16 values, or a seed byte)."""
+    a = 0x81 | (fn << 3) | (0x40 if via_store else 0)
+    sel = (BULK_STRUCT_TYPES[t] if fn == 0 else BULK_ARRAY_TYPES[t]) | (0x80 if bad_size else 0)
+    b = bytes([NOGC, a, h | 0x80, sel])
+    if fn != 0:
+        b += bytes([length])
+    return b + values
+
+
+def bulk_access(op, h, src=0, idx=0, n=0, sidx=0, values=b'', raw=False):
+    """op 0 fill (values: one value or a seed byte), 1 copy from src, 2 read
+    range, 3 write range (values: up to 16 values or a seed byte)."""
+    a = 0x80 | (op << 3) | (0x40 if raw else 0)
+    return bytes([NOGC, a, h, src, idx, n, sidx]) + values
+
+
+def bulk_ops():
+    """Every bulk operation on the graph's objects, overlapping copies and
+    out-of-range requests included."""
+    return (bulk_alloc(4, 1, RA, 8, val_handle(0)) + bulk_alloc(5, 2, QA, 10, b'\x11') +
+            bulk_alloc(6, 0, S2, values=b'\x22' + val_handle(1) + val_i31(7), via_store=True) +
+            bulk_alloc(7, 2, RA, 3, val_handle(1) + val_null() + val_handle(2)) +
+            bulk_access(0, 4, idx=2, n=3, values=val_handle(1)) +
+            bulk_access(1, 4, src=2, idx=0, n=4, sidx=0) +
+            bulk_access(3, 5, idx=1, n=5, values=b'\x33') + bulk_access(2, 5, idx=0, n=10) +
+            bulk_access(1, 5, src=5, idx=2, n=6, sidx=0) +
+            bulk_access(1, 7, src=7, idx=0, n=2, sidx=1) +
+            bulk_access(0, 5, idx=200, n=200, values=b'\x44', raw=True) +
+            bulk_alloc(8, 2, BA, 50, b'\x55', bad_size=True))
+
+
 def graph():
     """A small graph: two structs linked both ways, an array of both, an
     externref held by the first struct."""
@@ -219,6 +270,8 @@ def seeds():
             bytes([ALLOC_OBJ | 0x80, 0x80, RA, 20]) + bytes([FILL | 0x80, 0]) + le16(20) + \
             bytes([GC_START | 0x80]) + gc_start() + bytes([GC_SLICE | 0x80, 3]) + \
             bytes([FREE | 0x80, 0]) + gc_full()
+        out[f"{cname}-bulk"] = config(c, budget=4) + graph() + bulk_ops() + gc_full() + \
+            drop(4) + drop(7) + gc_full() + bulk_ops() + poke_word(7, 24, 0x5) + bulk_ops()
         out[f"{cname}-full-heap"] = config(c, heap=0, budget=8, no_warm=True) + \
             b''.join(alloc(i % 12, RA, 500) for i in range(40)) + gc_full() + free_store(trim=True)
     return out
