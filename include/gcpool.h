@@ -1106,11 +1106,13 @@ GCP_API gcp_status gcp_heap_alloc_array_copy(gcp_heap *heap, uint32_t type_index
 
 /* The three allocations above, collecting for the caller as
  * gcp_store_alloc_struct_gc does: on GCP_NEED_GC one full collection over
- * the store's roots and table, then one more try.  Every heap ref among
- * the initial values must survive that collection: rooted in
- * gcp_store_roots(store), or for DRC counted by the host (an object the
- * collection freed is GCP_ECORRUPT on the retry).  Statuses of the heap
- * function and of gcp_store_gc. */
+ * the store's roots and table, then one more try.  The heap refs among the
+ * initial values are kept alive by that collection (they are rooted for
+ * its length, in a host-side copy of the values) and, if it moves them,
+ * the retry uses their new refs; the caller's buffer is not written, so a
+ * host that still needs those objects afterwards reads them back from the
+ * new object or keeps them rooted itself.  Statuses of the heap function,
+ * of gcp_roots_add and of gcp_store_gc (GCP_ENOMEM for the copy). */
 GCP_API gcp_status gcp_store_alloc_struct_init_gc(gcp_store *store, uint32_t type_index,
                                                   const void *fields, size_t len,
                                                   gcp_ref *out);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/heap.h"
+#include "lib/metadata.h"
 #include "lib/object.h"
 #include "lib/types.h"
 
@@ -279,13 +280,43 @@ gcp_status gcp_heap_alloc_array_copy(gcp_heap *heap, uint32_t type_index, uint32
 
 /* ---------------------------------------------------------------- store level */
 
-/* One collection after GCP_NEED_GC, as lib/store.c runs it: none inside a
- * no-GC scope (the allocation's GCP_NEED_GC goes back to the caller). */
-static gcp_status collect_for_retry(gcp_store *store)
+/* One collection after GCP_NEED_GC, as lib/store.c runs it (none inside a
+ * no-GC scope: the allocation's GCP_NEED_GC goes back to the caller), that
+ * keeps the heap refs among the initial values alive and current: they are
+ * copied to host scratch memory whose ref slots join the store's roots for
+ * the collection, so a moving collector rewrites them; the retry uses the
+ * copy.  ref_at lists the byte offsets of the refs in the len-byte image
+ * (ref_at NULL with n_refs > 0: every 4 bytes are a ref).  *retry_buf is
+ * the image to retry with (the caller frees *scratch). */
+static gcp_status collect_keeping(gcp_store *store, const void *buf, size_t len,
+                                  const uint32_t *ref_at, size_t n_refs, void **scratch,
+                                  const void **retry_buf)
 {
-    if (gcp_heap_no_gc_depth(gcp_store_heap(store)) > 0)
+    *scratch = NULL;
+    *retry_buf = buf;
+    gcp_heap *heap = gcp_store_heap(store);
+    if (gcp_heap_no_gc_depth(heap) > 0)
         return GCP_NEED_GC;
-    return gcp_store_gc(store);
+    if (n_refs == 0 || !buf)
+        return gcp_store_gc(store);
+    uint8_t *copy = gcp__malloc(len);
+    if (!copy)
+        return GCP_ENOMEM;
+    memcpy(copy, buf, len);
+    *scratch = copy;
+    *retry_buf = copy;
+    gcp_roots *roots = gcp_store_roots(store);
+    size_t mark = gcp_roots_count(roots);
+    gcp_status st = GCP_OK;
+    for (size_t i = 0; i < n_refs && st == GCP_OK; i++) {
+        size_t off = ref_at ? ref_at[i] : 4 * i;
+        if (off + sizeof(gcp_ref) <= len)
+            st = gcp_roots_add(roots, (gcp_ref *)(void *)(copy + off));
+    }
+    if (st == GCP_OK)
+        st = gcp_store_gc(store);
+    (void)gcp_roots_truncate(roots, mark);
+    return st;
 }
 
 gcp_status gcp_store_alloc_struct_init_gc(gcp_store *store, uint32_t type_index,
@@ -297,10 +328,16 @@ gcp_status gcp_store_alloc_struct_init_gc(gcp_store *store, uint32_t type_index,
     gcp_status st = gcp_heap_alloc_struct_init(heap, type_index, fields, len, out);
     if (st != GCP_NEED_GC)
         return st;
-    st = collect_for_retry(store);
-    if (st != GCP_OK)
-        return st;
-    return gcp_heap_alloc_struct_init(heap, type_index, fields, len, out);
+    /* NEED_GC: the type and the image were accepted. */
+    const gcp_type *t = gcp__types_get(heap->types, type_index);
+    void *scratch;
+    const void *again;
+    st = collect_keeping(store, fields, len, t ? t->ref_offsets : NULL, t ? t->n_refs : 0,
+                         &scratch, &again);
+    if (st == GCP_OK)
+        st = gcp_heap_alloc_struct_init(heap, type_index, again, len, out);
+    gcp__free(scratch);
+    return st;
 }
 
 gcp_status gcp_store_alloc_array_fill_gc(gcp_store *store, uint32_t type_index,
@@ -312,10 +349,16 @@ gcp_status gcp_store_alloc_array_fill_gc(gcp_store *store, uint32_t type_index,
     gcp_status st = gcp_heap_alloc_array_fill(heap, type_index, length, value, out);
     if (st != GCP_NEED_GC)
         return st;
-    st = collect_for_retry(store);
-    if (st != GCP_OK)
-        return st;
-    return gcp_heap_alloc_array_fill(heap, type_index, length, value, out);
+    const gcp_type *t = gcp__types_get(heap->types, type_index);
+    bool refs = t && t->elems_are_refs;
+    void *scratch;
+    const void *again;
+    st = collect_keeping(store, value, refs ? sizeof(gcp_ref) : 0, NULL, refs ? 1 : 0, &scratch,
+                         &again);
+    if (st == GCP_OK)
+        st = gcp_heap_alloc_array_fill(heap, type_index, length, again, out);
+    gcp__free(scratch);
+    return st;
 }
 
 gcp_status gcp_store_alloc_array_copy_gc(gcp_store *store, uint32_t type_index,
@@ -328,10 +371,15 @@ gcp_status gcp_store_alloc_array_copy_gc(gcp_store *store, uint32_t type_index,
     gcp_status st = gcp_heap_alloc_array_copy(heap, type_index, length, elems, elems_bytes, out);
     if (st != GCP_NEED_GC)
         return st;
-    st = collect_for_retry(store);
-    if (st != GCP_OK)
-        return st;
-    return gcp_heap_alloc_array_copy(heap, type_index, length, elems, elems_bytes, out);
+    const gcp_type *t = gcp__types_get(heap->types, type_index);
+    bool refs = t && t->elems_are_refs;
+    void *scratch;
+    const void *again;
+    st = collect_keeping(store, elems, elems_bytes, NULL, refs ? length : 0, &scratch, &again);
+    if (st == GCP_OK)
+        st = gcp_heap_alloc_array_copy(heap, type_index, length, again, elems_bytes, out);
+    gcp__free(scratch);
+    return st;
 }
 
 /* ---------------------------------------------------------------- bulk access */

@@ -8,7 +8,7 @@
 #include "lib/inspect.h"
 
 static const gcp_collector collectors[] = {GCP_COLLECTOR_NULL, GCP_COLLECTOR_DRC,
-                                           GCP_COLLECTOR_MARKSWEEP};
+                                           GCP_COLLECTOR_MARKSWEEP, GCP_COLLECTOR_COMPACT};
 static gc_fixture F;
 static uint32_t U16, U32, U64;
 
@@ -894,26 +894,77 @@ START_TEST(store_variants_collect_and_retry)
 }
 END_TEST
 
+/* The refs among the initial values need no root of their own: the retry
+ * collection keeps them alive and, when it moves them, the new object gets
+ * their new refs. */
+START_TEST(store_variants_keep_initial_refs)
+{
+    sfix f;
+    sfix_new(&f, collectors[_i]);
+    gcp_heap *h = gcp_store_heap(f.store);
+    for (int fn = 0; fn < 3; fn++) {
+        gcp_ref junk, node;
+        ck_assert_ok(gcp_store_alloc_array_gc(f.store, f.bytes, 64, &junk));
+        if (h->ops == &gcp__drc_collector)
+            ck_assert_ok(gcp_heap_drop_ref(h, gcp_store_hostdata(f.store), junk));
+        ck_assert_ok(gcp_store_alloc_struct_gc(f.store, f.node, &node));   /* never rooted */
+        uint32_t tag = 0x5a5a0000u + (uint32_t)fn;
+        ck_assert_ok(gcp_struct_write(h, node, 4, &tag, 4));
+        fill_with_garbage(&f);
+        uint64_t before = gcp_heap_collections(h);
+        uint8_t img[8] = {0};
+        memcpy(img, &node, 4);
+        gcp_ref rs[2] = {GCP_REF_NULL, node}, r, v;
+        gcp_status st;
+        switch (fn) {
+        case 0: st = gcp_store_alloc_struct_init_gc(f.store, f.node, img, 8, &r); break;
+        case 1: st = gcp_store_alloc_array_fill_gc(f.store, f.refs, 10, &node, &r); break;
+        default: st = gcp_store_alloc_array_copy_gc(f.store, f.refs, 2, rs, sizeof rs, &r); break;
+        }
+        ck_assert_ok(st);
+        ck_assert_uint_eq(gcp_heap_collections(h), before + 1);
+        if (fn == 0)
+            ck_assert_ok(gcp_struct_get_ref(h, r, 0, &v));
+        else
+            ck_assert_ok(gcp_array_get_ref(h, r, 1, &v));
+        if (h->ops == &gcp__compact_collector)
+            ck_assert_uint_ne(v, node);   /* the junk below it went */
+        uint32_t back;
+        ck_assert_ok(gcp_struct_read(h, v, 4, &back, 4));
+        ck_assert_uint_eq(back, tag);
+        /* The caller's buffers are not touched, and the store's roots are
+         * as they were. */
+        ck_assert_uint_eq(gcp_roots_count(gcp_store_roots(f.store)), 0);
+        ck_assert_ok(gcp_heap_drop_ref(h, gcp_store_hostdata(f.store), r));
+        if (h->ops == &gcp__drc_collector)
+            ck_assert_ok(gcp_heap_drop_ref(h, gcp_store_hostdata(f.store), v));
+        ck_assert_ok(gcp_store_gc(f.store));
+    }
+    sfix_free(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("bulk");
     TCase *t = tcase_create("bulk");
     tcase_set_timeout(t, 60);
-    tcase_add_loop_test(t, struct_init_values_and_counts, 0, 3);
-    tcase_add_loop_test(t, struct_init_errors, 0, 3);
-    tcase_add_loop_test(t, array_fill_alloc, 0, 3);
-    tcase_add_loop_test(t, array_copy_alloc, 0, 3);
-    tcase_add_loop_test(t, fill_numeric_ranges, 0, 3);
-    tcase_add_loop_test(t, fill_refs_counts_and_release, 0, 3);
-    tcase_add_loop_test(t, copy_numeric_overlap, 0, 3);
-    tcase_add_loop_test(t, copy_refs_overlap, 0, 3);
-    tcase_add_loop_test(t, copy_refs_survive_and_release, 0, 3);
-    tcase_add_loop_test(t, read_write_ranges, 0, 3);
-    tcase_add_loop_test(t, hostile_array_headers, 0, 3);
-    tcase_add_loop_test(t, hostile_elements, 0, 3);
-    tcase_add_loop_test(t, busy_and_poisoned, 0, 3);
+    tcase_add_loop_test(t, struct_init_values_and_counts, 0, 3);   /* non-moving: refs kept by address */
+    tcase_add_loop_test(t, struct_init_errors, 0, 4);
+    tcase_add_loop_test(t, array_fill_alloc, 0, 4);
+    tcase_add_loop_test(t, array_copy_alloc, 0, 4);
+    tcase_add_loop_test(t, fill_numeric_ranges, 0, 4);
+    tcase_add_loop_test(t, fill_refs_counts_and_release, 0, 3);   /* non-moving: refs kept by address */
+    tcase_add_loop_test(t, copy_numeric_overlap, 0, 4);
+    tcase_add_loop_test(t, copy_refs_overlap, 0, 3);   /* non-moving: refs kept by address */
+    tcase_add_loop_test(t, copy_refs_survive_and_release, 0, 3);   /* non-moving: refs kept by address */
+    tcase_add_loop_test(t, read_write_ranges, 0, 4);
+    tcase_add_loop_test(t, hostile_array_headers, 0, 4);
+    tcase_add_loop_test(t, hostile_elements, 0, 4);
+    tcase_add_loop_test(t, busy_and_poisoned, 0, 4);
     tcase_add_test(t, barrier_failure_abandons_new_object);
-    tcase_add_loop_test(t, store_variants_collect_and_retry, 0, 3);
+    tcase_add_loop_test(t, store_variants_collect_and_retry, 0, 4);
+    tcase_add_loop_test(t, store_variants_keep_initial_refs, 1, 4);
     suite_add_tcase(s, t);
     return s;
 }
