@@ -387,7 +387,7 @@ static void table_reset_next(FILE *f, const bcell *cells, size_t n)
                        "right after a store\n"
                        "   that dirtied 16 MiB; 1st-8th: the mean of the 8 stores after it; "
                        "(xN) = time / normal\n", c->k);
-            fprintf(f, "  %-20s %-18s %-18s %-18s %-18s\n", "system", "normal", "host 16 MiB",
+            fprintf(f, "  %-18s %-20s %-20s %-21s %-21s\n", "system", "normal", "host 16 MiB",
                     "1st after", "1st-8th after");
             header = true;
         }
@@ -397,7 +397,7 @@ static void table_reset_next(FILE *f, const bcell *cells, size_t n)
         next_col(next_cell(cells, n, c, false, true, 1), normal, &sk, bh, sizeof bh);
         next_col(next_cell(cells, n, c, true, false, 1), normal, &sk, b1, sizeof b1);
         next_col(next_cell(cells, n, c, true, false, 8), normal, &sk, b8, sizeof b8);
-        fprintf(f, "  %-20s %-18s %-18s %-18s %-18s\n", sysname(c, name, sizeof name), nb, bh,
+        fprintf(f, "  %-18s %-20s %-20s %-21s %-21s\n", sysname(c, name, sizeof name), nb, bh,
                 b1, b8);
     }
     print_skips(f, &sk);
