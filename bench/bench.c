@@ -60,7 +60,8 @@ static void usage(FILE *f)
 "                    binary-trees, bulk, or all\n"
 "                    churn:   every system at each K, 1 and N threads\n"
 "                    reset:   maximum heap 1 MiB vs 4 GiB, the store after one\n"
-"                             that dirtied 16 MiB, memset and madvise baselines\n"
+"                             that dirtied 16 MiB (with it, and timed alone beside\n"
+"                             a normal store), memset and madvise baselines\n"
 "                    threads: one shared pool, 1 vs N threads\n"
 "                    gc:      allocation throughput, collection time per live\n"
 "                             MiB, longest incremental step at budgets 1k-100k\n"
@@ -416,6 +417,21 @@ static void plan_reset(plan *p, const args *a)
     add(p, BW_RESET, &gcpb_madvise_base, BC_NONE, 16, 1, heaps[1]);
     for (size_t i = first; i < p->n; i++)
         p->cells[i].after_dirty = true;
+    /* The store right after a 16 MiB store, and the eight after it, timed
+     * alone, beside a store timed the same way in a steady churn and one
+     * after the host wrote 16 MiB of its own memory (caches as cold, no
+     * pool work): the cells of a collector next to each other in every
+     * round. */
+    for (size_t i = 0; i < a->ncoll; i++) {
+        static const struct { bool after, host; unsigned stores; } kinds[4] = {
+            {false, false, 1}, {false, true, 1}, {true, false, 1}, {true, false, 8}};
+        for (size_t j = 0; j < 4; j++) {
+            bcell *c = add(p, BW_RESET_NEXT, &gcpb_gcpool, a->collectors[i], 16, 1, heaps[1]);
+            c->after_dirty = kinds[j].after;
+            c->host_dirty = kinds[j].host;
+            c->timed_stores = kinds[j].stores;
+        }
+    }
 }
 
 static void plan_threads(plan *p, const args *a)

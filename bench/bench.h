@@ -27,6 +27,7 @@
 typedef enum bworkload {
     BW_CHURN,
     BW_RESET,
+    BW_RESET_NEXT,     /* stores timed one by one: alone, or after a 16 MiB store */
     BW_THREADS,
     BW_GC_ALLOC,
     BW_GC_COLLECT,
@@ -55,6 +56,12 @@ typedef struct bcell {
     unsigned threads;
     uint64_t max_heap;        /* 0: the system has no heap limit */
     bool after_dirty;         /* each cycle: a 16 MiB store, then the K store */
+    /* BW_RESET_NEXT: K stores per cycle, timed (after the 16 MiB store,
+     * untimed, when after_dirty; after the host wrote 16 MiB of its own
+     * memory, untimed, when host_dirty); the figure is the median cycle's
+     * time per store. */
+    unsigned timed_stores;
+    bool host_dirty;
     /* results */
     int status;
     char note[200];

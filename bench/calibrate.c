@@ -7,7 +7,11 @@
  *     batched process_madvise, with and without a second running thread
  *     (whose TLB must be shot down);
  *  3. first-touch cost of a large heap with and without transparent huge
- *     pages (MADV_HUGEPAGE).
+ *     pages (MADV_HUGEPAGE);
+ *  4. shrinking a zeroed bound back to one page (mprotect PROT_NONE of
+ *     resident memory) and growing it again by doubling, against zeroing
+ *     the range once more: what one big store among small ones costs the
+ *     store that shrinks, and what it costs the next one if nobody does.
  * Figures are medians of several runs, in nanoseconds. */
 #include <errno.h>
 #include <pthread.h>
@@ -182,6 +186,41 @@ static void huge_pages(void)
     }
 }
 
+static void shrink_vs_zero(void)
+{
+    printf("\n4. a zeroed bound of N bytes: shrink it to one page and grow it back by doubling\n"
+           "   (mprotect of resident memory), against zeroing it once more (memset)\n");
+    printf("   %10s %12s %12s %12s %12s\n", "bytes", "memset", "shrink", "regrow", "shrink+regrow");
+    size_t max = (size_t)64 << 20, page = (size_t)sysconf(_SC_PAGESIZE);
+    uint8_t *p = map(max);
+    for (size_t n = (size_t)256 << 10; n <= max; n *= 4) {
+        double ms[REPS], sh[REPS], rg[REPS];
+        for (int r = 0; r < REPS; r++) {
+            memset(p, 0xAB, n);
+            double t0 = now_ns();
+            memset(p, 0, n);
+            __asm__ volatile("" ::"r"(p) : "memory");
+            ms[r] = now_ns() - t0;
+            t0 = now_ns();
+            if (mprotect(p + page, n - page, PROT_NONE) != 0) {
+                perror("mprotect");
+                exit(1);
+            }
+            double t1 = now_ns();
+            for (size_t b = page; b < n; b *= 2)
+                if (mprotect(p + b, (2 * b < n ? 2 * b : n) - b, PROT_READ | PROT_WRITE) != 0) {
+                    perror("mprotect");
+                    exit(1);
+                }
+            rg[r] = now_ns() - t1;
+            sh[r] = t1 - t0;
+        }
+        double m0 = median(ms, REPS), m1 = median(sh, REPS), m2 = median(rg, REPS);
+        printf("   %10zu %12.0f %12.0f %12.0f %12.0f\n", n, m0, m1, m2, m1 + m2);
+    }
+    munmap(p, max);
+}
+
 int main(int argc, char **argv)
 {
     (void)argv;
@@ -193,5 +232,6 @@ int main(int argc, char **argv)
     zero_vs_giveback();
     batched_giveback();
     huge_pages();
+    shrink_vs_zero();
     return 0;
 }

@@ -32,6 +32,10 @@ const char *report_workload_name(const bcell *c)
     switch (c->workload) {
     case BW_CHURN: return "churn";
     case BW_RESET: return c->after_dirty ? "reset-after-dirty" : "reset";
+    case BW_RESET_NEXT:
+        return c->host_dirty     ? "reset-host-dirty"
+               : !c->after_dirty ? "reset-alone"
+               : c->timed_stores > 1 ? "reset-next8" : "reset-next";
     case BW_THREADS: return "threads";
     case BW_GC_ALLOC: return "gc-alloc";
     case BW_GC_COLLECT: return "gc-collect";
@@ -140,7 +144,8 @@ static const bcell *find(const bcell *cells, size_t n, const bcell *like, match_
 
 static bool same_group(const bcell *a, const bcell *b)
 {
-    return a->workload == b->workload && a->after_dirty == b->after_dirty && a->k == b->k;
+    return a->workload == b->workload && a->after_dirty == b->after_dirty && a->k == b->k &&
+           a->timed_stores == b->timed_stores && a->host_dirty == b->host_dirty;
 }
 
 /* The gcpool row a churn row is compared with: same K and threads, the
@@ -331,6 +336,75 @@ static void table_reset(FILE *f, const bcell *cells, size_t n)
     print_skips(f, &sk);
 }
 
+/* The BW_RESET_NEXT cell of c's system and collector of the given kind. */
+static const bcell *next_cell(const bcell *cells, size_t n, const bcell *c, bool after,
+                              bool host, unsigned stores)
+{
+    for (size_t i = 0; i < n; i++) {
+        const bcell *x = &cells[i];
+        if (x->workload == BW_RESET_NEXT && x->sys == c->sys && x->collector == c->collector &&
+            x->k == c->k && x->after_dirty == after && x->host_dirty == host &&
+            x->timed_stores == stores)
+            return x;
+    }
+    return NULL;
+}
+
+/* One column of the store-after table: the figure and its ratio to the
+ * normal store, or why there is none. */
+static const char *next_col(const bcell *x, const bcell *normal, skips *sk, char *buf,
+                            size_t len)
+{
+    char a[32];
+    if (!x) {
+        snprintf(buf, len, "-");
+    } else if (x->status == BR_NA) {
+        snprintf(buf, len, "n/a");
+    } else if (x->status != BR_OK) {
+        note_skip(sk, x);
+        snprintf(buf, len, "skipped");
+    } else if (normal && normal->status == BR_OK && normal->ns_median > 0) {
+        snprintf(buf, len, "%s (x%.2f)", fmt_ns(x->ns_median, a, sizeof a),
+                 x->ns_median / normal->ns_median);
+    } else {
+        snprintf(buf, len, "%s", fmt_ns(x->ns_median, a, sizeof a));
+    }
+    return buf;
+}
+
+static void table_reset_next(FILE *f, const bcell *cells, size_t n)
+{
+    skips sk = {.n = 0};
+    bool header = false;
+    for (size_t i = 0; i < n; i++) {
+        const bcell *c = &cells[i];
+        if (c->workload != BW_RESET_NEXT || c->after_dirty || c->host_dirty)
+            continue;
+        if (!header) {
+            fprintf(f, "\nK = %" PRIu64 " stores timed alone (median cycle of each sample, "
+                       "the work before them untimed):\n"
+                       "   normal: a store of a steady churn; host 16 MiB: a store after the "
+                       "host wrote 16 MiB of its\n"
+                       "   own memory (caches as cold, no pool work); 1st after: the store "
+                       "right after a store\n"
+                       "   that dirtied 16 MiB; 1st-8th: the mean of the 8 stores after it; "
+                       "(xN) = time / normal\n", c->k);
+            fprintf(f, "  %-18s %-20s %-20s %-21s %-21s\n", "system", "normal", "host 16 MiB",
+                    "1st after", "1st-8th after");
+            header = true;
+        }
+        char name[64], nb[64], bh[64], b1[64], b8[64];
+        const bcell *normal = c->status == BR_OK ? c : NULL;
+        next_col(c, NULL, &sk, nb, sizeof nb);
+        next_col(next_cell(cells, n, c, false, true, 1), normal, &sk, bh, sizeof bh);
+        next_col(next_cell(cells, n, c, true, false, 1), normal, &sk, b1, sizeof b1);
+        next_col(next_cell(cells, n, c, true, false, 8), normal, &sk, b8, sizeof b8);
+        fprintf(f, "  %-18s %-20s %-20s %-21s %-21s\n", sysname(c, name, sizeof name), nb, bh,
+                b1, b8);
+    }
+    print_skips(f, &sk);
+}
+
 static void table_gc(FILE *f, const bcell *cells, size_t n)
 {
     skips sk = {.n = 0};
@@ -500,6 +574,7 @@ void report_tables(FILE *f, const bcell *cells, size_t n)
 {
     table_churn(f, cells, n, BW_CHURN);
     table_reset(f, cells, n);
+    table_reset_next(f, cells, n);
     table_churn(f, cells, n, BW_THREADS);
     table_gc(f, cells, n);
     table_trees(f, cells, n, BW_GCBENCH);

@@ -66,6 +66,8 @@ typedef struct worker {
     int status;              /* first failure of this worker */
     char why[200];
     uint64_t timed_ns;       /* of the current batch */
+    double *times;           /* timed ns of each cycle of the batch (stores timed alone) */
+    uint64_t times_cap;
     bctx stats;              /* tree workloads: the current batch's figures */
 } worker;
 
@@ -106,6 +108,16 @@ static void *worker_main(void *arg)
             break;
         w->timed_ns = 0;
         w->stats = (bctx){.sum = 0};
+        bool per_cycle = r->cell->timed_stores > 0;
+        if (per_cycle && w->status == BR_OK && w->times_cap < r->batch) {
+            double *t = realloc(w->times, r->batch * sizeof *t);
+            if (t) {
+                w->times = t;
+                w->times_cap = r->batch;
+            } else {
+                w->status = gcpb_fail(w->why, sizeof w->why, BR_SKIP, "out of memory");
+            }
+        }
         for (uint64_t i = 0; i < r->batch && w->status == BR_OK; i++) {
             bctx x = {.sum = 0, .timed_ns = 0, .why = w->why, .why_len = sizeof w->why};
             int st = sys->cycle(w->ts, &x);
@@ -123,11 +135,14 @@ static void *worker_main(void *arg)
              * do not cancel out. */
             acc = acc * UINT64_C(0x100000001b3) + (x.sum ^ i);
             w->timed_ns += x.timed_ns;
+            if (per_cycle)
+                w->times[i] = (double)x.timed_ns;
             merge_stats(&w->stats, &x);
         }
         pthread_barrier_wait(&r->done);
     }
     sys->thread_teardown(w->ts);
+    free(w->times);
     gcpb_add_checksum(acc);
     return NULL;
 }
@@ -194,6 +209,22 @@ static void measure(runner *r)
         c->collections = x->collections;
         c->has_gc_stats = x->has_gc_stats;
     }
+    if (c->timed_stores > 0) {
+        /* The median cycle: a store the scheduler preempted (the machine
+         * is shared) is an outlier, wherever in the cycle it falls. */
+        double *all = malloc(c->threads * c->batch * sizeof *all);
+        if (!all) {
+            c->status = gcpb_fail(c->note, sizeof c->note, BR_SKIP, "out of memory");
+            return;
+        }
+        for (unsigned i = 0; i < c->threads; i++)
+            memcpy(all + i * c->batch, r->w[i].times, c->batch * sizeof *all);
+        double med, lo, hi;
+        gcpb_summarise(all, c->threads * c->batch, &med, &lo, &hi);
+        free(all);
+        c->samples[c->nsamples++] = med / (double)c->timed_stores;
+        return;
+    }
     c->samples[c->nsamples++] = (self_timed ? timed : t) / (double)c->batch;
 }
 
@@ -204,7 +235,8 @@ static void sample_cell(bcell *c)
     runner r = {.cell = c};
     /* Churn cycles read every object back; the collection workloads check
      * their own results. */
-    r.check = c->workload == BW_CHURN || c->workload == BW_RESET || c->workload == BW_THREADS;
+    r.check = c->workload == BW_CHURN || c->workload == BW_RESET ||
+              c->workload == BW_RESET_NEXT || c->workload == BW_THREADS;
     r.expect = r.check ? gcpb_expected_sum(c->k) : 0;
     c->status = c->sys->setup(c, &r.shared, c->note, sizeof c->note);
     if (c->status != BR_OK)

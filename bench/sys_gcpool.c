@@ -28,7 +28,9 @@ typedef struct gp_ts {
     gp_shared *sh;
     const bcell *cell;
     uint64_t k;
+    uint64_t expect;     /* checksum of one churn store */
     gcp_ref *refs;
+    uint8_t *host;       /* 16 MiB of the host's own (host_dirty cells) */
     gcp_store *store;    /* long-lived store of the gc workloads */
     gcp_ref head;        /* live list (root) */
 } gp_ts;
@@ -106,13 +108,18 @@ static int gp_thread_setup(void *shared, const bcell *c, void **ts, char *why, s
     gp_ts *t = calloc(1, sizeof *t);
     if (t)
         t->refs = calloc(c->k ? c->k : 1, sizeof *t->refs);
-    if (!t || !t->refs) {
+    if (t && c->host_dirty)
+        t->host = malloc(GCPB_DIRTY_BYTES);
+    if (!t || !t->refs || (c->host_dirty && !t->host)) {
+        if (t)
+            free(t->refs);
         free(t);
         return gcpb_fail(why, why_len, BR_SKIP, "out of memory");
     }
     t->sh = shared;
     t->cell = c;
     t->k = c->k;
+    t->expect = c->timed_stores > 1 ? gcpb_expected_sum(c->k) : 0;
     *ts = t;
     return BR_OK;
 }
@@ -123,6 +130,7 @@ static void gp_thread_teardown(void *ts)
     if (!t)
         return;
     gcp_store_free(t->store);
+    free(t->host);
     free(t->refs);
     free(t);
 }
@@ -189,7 +197,9 @@ static int churn_store(gp_ts *t, uint64_t k, bctx *x)
 }
 
 /* A store that writes 16 MiB (byte arrays filled through the heap base, as
- * compiled code would), released right before the K store. */
+ * compiled code would), released right before the K store.  Inside a no-GC
+ * scope, so that DRC and mark-sweep grow to hold it instead of asking for a
+ * collection first. */
 static int dirty_store(gp_ts *t, bctx *x)
 {
     gcp_store *s;
@@ -199,27 +209,56 @@ static int dirty_store(gp_ts *t, bctx *x)
     gcp_heap *h = gcp_store_heap(s);
     /* One array per MiB, header and length included. */
     const uint32_t len = (uint32_t)(GCPB_MIB - 64);
+    gcp_heap_enter_no_gc(h);
     for (uint64_t i = 0; i < GCPB_DIRTY_BYTES / GCPB_MIB; i++) {
         gcp_ref a;
         if ((st = gcp_heap_alloc_array(h, t->sh->t_bytes, len, &a)) != GCP_OK) {
+            gcp_heap_exit_no_gc(h);
             gcp_store_free(s);
             return api_fail(x, "gcp_heap_alloc_array", st);
         }
         memset(gcp_heap_base(h) + a + GCP_ARRAY_ELEMS, 0x5a, len);
     }
+    gcp_heap_exit_no_gc(h);
     if ((st = gcp_store_free(s)) != GCP_OK)
         return api_fail(x, "gcp_store_free", st);
+    return BR_OK;
+}
+
+/* Stores timed one by one (BW_RESET_NEXT): each K store's time goes to
+ * x->timed_ns; what the cycle did before them is not timed.  Every
+ * store's checksum is checked (the runner checks the last one). */
+static int timed_stores(gp_ts *t, bctx *x)
+{
+    unsigned n = t->cell->timed_stores;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t t0 = gcpb_now();
+        int r = churn_store(t, t->k, x);
+        x->timed_ns += gcpb_now() - t0;
+        if (r != BR_OK)
+            return r;
+        if (i + 1 < n && x->sum != t->expect)
+            return gcpb_fail(x->why, x->why_len, BR_SKIP, "checksum mismatch in store %u", i + 1);
+    }
     return BR_OK;
 }
 
 static int gp_cycle(void *ts, bctx *x)
 {
     gp_ts *t = ts;
-    if (!t->cell->after_dirty)
-        return churn_store(t, t->k, x);
-    int r = dirty_store(t, x);
-    if (r != BR_OK)
-        return r;
+    if (t->cell->after_dirty) {
+        int r = dirty_store(t, x);
+        if (r != BR_OK)
+            return r;
+    }
+    if (t->host) {
+        /* The host writes 16 MiB of its own memory: the caches the K store
+         * then finds are as cold as after a 16 MiB store. */
+        memset(t->host, 0x5a, GCPB_DIRTY_BYTES);
+        __asm__ volatile("" : : "r"(t->host) : "memory");
+    }
+    if (t->cell->timed_stores)
+        return timed_stores(t, x);
     return churn_store(t, t->k, x);
 }
 

@@ -87,6 +87,22 @@ bool gcp__layout_implicit_bounds(const gcp_layout *l)
     return (uint64_t)l->reservation >= FOUR_GIB;
 }
 
+static size_t round_up(size_t v, size_t unit) { return (v + unit - 1) / unit * unit; }
+
+/* Where one growth step from `bound` lands when at least min_bound bytes
+ * are asked for: twice the bound or min_bound, whichever is more, in whole
+ * pages (whole 2 MiB pages past 2 MiB with huge pages), at most max. */
+static size_t grow_target(const gcp_layout *l, size_t bound, size_t min_bound)
+{
+    size_t want = bound * 2;
+    if (want < min_bound)
+        want = min_bound;
+    want = round_up(want, l->page);
+    if (l->huge && want > GCP_HUGE_PAGE)
+        want = round_up(want, GCP_HUGE_PAGE);
+    return want > l->max ? l->max : want;
+}
+
 gcp_status gcp__slot_grow(gcp_mem *mem, size_t min_bound)
 {
     gcp_slot *slot = mem->owner;
@@ -95,14 +111,7 @@ gcp_status gcp__slot_grow(gcp_mem *mem, size_t min_bound)
         return GCP_OK;
     if (min_bound > l->max)
         return GCP_ELIMIT;
-    size_t want = mem->bound * 2;
-    if (want < min_bound)
-        want = min_bound;
-    want = (want + l->page - 1) / l->page * l->page;
-    if (l->huge && want > GCP_HUGE_PAGE)
-        want = (want + GCP_HUGE_PAGE - 1) / GCP_HUGE_PAGE * GCP_HUGE_PAGE;
-    if (want > l->max)
-        want = l->max;
+    size_t want = grow_target(l, mem->bound, min_bound);
     gcp_status st = gcp__vm_commit(mem->base + mem->bound, want - mem->bound);
     if (st != GCP_OK)
         return st;
@@ -126,11 +135,15 @@ gcp_status gcp__slot_prepare(gcp_slot *slot)
     return st;
 }
 
-/* Holders in a row that must use under a quarter of the bound before it
- * shrinks: one small store after a big one does not pay an mprotect. */
-#define SHRINK_STREAK 8
-
-static size_t round_pages(size_t v, size_t page) { return (v + page - 1) / page * page; }
+/* The bound a heap that handed out high_water bytes reaches when it grows
+ * as allocation asks, one step at a time from the initial size. */
+static size_t need_of(const gcp_layout *l, size_t high_water)
+{
+    size_t b = l->initial;
+    while (b < high_water && b < l->max)
+        b = grow_target(l, b, b + 1);
+    return b;
+}
 
 /* Makes [want, bound) inaccessible and lowers the bound.  A refusal keeps
  * the old bound: the bytes are still accessible (mprotect may have changed
@@ -156,21 +169,20 @@ gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, gcp_scrub_result *
     res->zeroed = keep;
     res->decommitted = 0;
     *excess = bound - keep;
-    if (*excess || bound <= l->initial || high_water >= bound / 4) {
-        slot->small_streak = 0;
-        return GCP_OK;
-    }
-    if (++slot->small_streak < SHRINK_STREAK)
-        return GCP_OK;
-    slot->small_streak = 0;
-    size_t want = l->initial;
-    while (want < 2 * high_water)
-        want *= 2;
-    want = round_pages(want, l->page);
-    if (want >= bound)
+    /* The next holder starts with what the smaller of the last two needed:
+     * a holder's bound is all that its compiled code can dirty, so a small
+     * bound after one big store keeps the next resets small, and shrinking
+     * costs one mprotect, paid here by the store that grew it. */
+    size_t need = need_of(l, high_water < bound ? high_water : bound);
+    size_t prev = slot->last_need ? slot->last_need : l->initial;
+    slot->plan = need < prev ? need : prev;
+    slot->last_need = need;
+    /* Past keep_resident, the decommit queue shrinks after the give-back;
+     * a bound close to the plan is kept (no mprotect for a small gain). */
+    if (*excess || slot->plan > bound / 4)
         return GCP_OK;
     /* The bytes past the new bound were just zeroed; they stay resident. */
-    return shrink_bound(mem, want);
+    return shrink_bound(mem, slot->plan);
 }
 
 size_t gcp__slot_decommit_range(const gcp_slot *slot, bool all, uint8_t **start)
@@ -188,7 +200,16 @@ gcp_status gcp__slot_after_decommit(gcp_slot *slot, bool all, bool given_back)
     gcp_mem *mem = &slot->mem;
     const gcp_layout *l = slot->layout;
     size_t keep = all ? 0 : l->keep_resident;
-    size_t new_bound = keep > l->initial ? keep : l->initial;
+    /* Given back, what stays resident is what lay below keep_resident,
+     * whether the bound shrinks below it or not (it stays zero). */
+    size_t resident = given_back ? (keep < mem->bound ? keep : mem->bound)
+                                 : (size_t)atomic_load_explicit(&slot->resident,
+                                                                memory_order_relaxed);
+    /* Down to keep_resident, and below it only to a plan that is at most a
+     * quarter of it, as in gcp__slot_scrub. */
+    size_t new_bound = all ? 0 : slot->plan > keep / 4 ? keep : slot->plan;
+    if (new_bound < l->initial)
+        new_bound = l->initial;
     if (new_bound < mem->bound) {
         gcp_status st = shrink_bound(mem, new_bound);
         if (st != GCP_OK)
@@ -196,9 +217,6 @@ gcp_status gcp__slot_after_decommit(gcp_slot *slot, bool all, bool given_back)
     }
     /* Zeroed in place, the memory stays resident (and the protection
      * change keeps it so). */
-    size_t resident = given_back ? (keep < mem->bound ? keep : mem->bound)
-                                 : (size_t)atomic_load_explicit(&slot->resident,
-                                                                memory_order_relaxed);
     atomic_store_explicit(&slot->resident, resident, memory_order_relaxed);
     return GCP_OK;
 }

@@ -56,7 +56,8 @@ typedef struct gcp_slot {
     uint32_t index;
     atomic_int state;          /* GCP_SLOT_* */
     _Atomic uint32_t next;     /* link in the pool's free stacks (index + 1, 0 ends) */
-    uint32_t small_streak;     /* consecutive holders that used < 1/4 of the bound */
+    size_t last_need;          /* the bound the last holder needed (0: none yet) */
+    size_t plan;               /* the bound its next holder starts with, set by scrub */
     bool decommit_all;         /* queued to give back everything, not just the excess */
     /* Bytes of this slot that may be resident: written by the slot's
      * current owner only, read by statistics. */
@@ -77,9 +78,14 @@ gcp_status gcp__slot_prepare(gcp_slot *slot);
 /* Zeroes in place what the holder could have written, up to keep_resident
  * bytes, and reports in *excess how many bytes past that are still dirty
  * (they must go through the decommit queue before the slot is reused).
- * When several holders in a row used under a quarter of the bound, the
- * bound shrinks back (the memory stays resident and zero); if the kernel
- * refuses the shrink, the larger bound is kept (it is zero too).
+ * high_water is what the heap handed out.  Then sets the bound the next
+ * holder starts with: what the smaller of the last two holders needed
+ * (the bound growth from the initial size reaches for its high water), so
+ * one big holder among small ones leaves a small bound behind, and a run
+ * of big ones keeps theirs.  Without excess the bound shrinks to it here
+ * when that is at most a quarter of the bound (the memory past it stays
+ * resident, zero and inaccessible); with excess gcp__slot_after_decommit
+ * does.  A refused shrink keeps the larger bound (it is zero too).
  * Afterwards every byte below min(bound, keep_resident) reads zero.
  * GCP_ESYS only when the refused shrink could not be undone either: the
  * protection of the slot is then unknown and it must be retired. */
@@ -89,10 +95,11 @@ gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, gcp_scrub_result *
  * keep_resident, or the whole bound when `all`.  Returns its length. */
 size_t gcp__slot_decommit_range(const gcp_slot *slot, bool all, uint8_t **start);
 /* After the queued range was given back (given_back) or, when the kernel
- * refused, zeroed in place by the caller: shrinks the bound to the initial
- * size (or keep_resident) and updates the resident estimate.  A refused
- * shrink keeps the larger bound.  GCP_ESYS (errno kept) only when the
- * refused shrink could not be undone: retire the slot. */
+ * refused, zeroed in place by the caller: shrinks the bound to the one
+ * gcp__slot_scrub planned, at most keep_resident (the initial size when
+ * `all`), and updates the resident estimate.  A refused shrink keeps the
+ * larger bound.  GCP_ESYS (errno kept) only when the refused shrink could
+ * not be undone: retire the slot. */
 gcp_status gcp__slot_after_decommit(gcp_slot *slot, bool all, bool given_back);
 /* Brings a retired slot back to a known state: [0, bound) readable,
  * writable and zero, the rest of its reservation inaccessible.  GCP_ESYS

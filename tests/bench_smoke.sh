@@ -70,7 +70,7 @@ rows=$(tail -n +2 "$tmp/out.csv" | wc -l)
 [ "$rows" -ge 10 ] || fail "only $rows CSV rows"
 bad=$(tail -n +2 "$tmp/out.csv" | awk -F, '
     NF != 15 { print "fields: " $0; next }
-    $1 !~ /^(churn|reset|reset-after-dirty|threads|gc-alloc|gc-collect|gc-step|gcbench|binary-trees|bulk)$/ { print "workload: " $0; next }
+    $1 !~ /^(churn|reset|reset-after-dirty|reset-alone|reset-host-dirty|reset-next|reset-next8|threads|gc-alloc|gc-collect|gc-step|gcbench|binary-trees|bulk)$/ { print "workload: " $0; next }
     $2 == "" || $3 == "" { print "names: " $0; next }
     { for (i = 4; i <= 10; i++) if ($i !~ /^[0-9]+(\.[0-9]+)?$/) { print "number " i ": " $0; next } }
     { for (i = 11; i <= 15; i++) if ($i !~ /^[0-9]*$/) { print "number " i ": " $0; next } }
@@ -99,6 +99,13 @@ grep -q '^== gcbench' "$tmp/out" || fail "no gcbench table"
 grep -q '^N = 8' "$tmp/out" || fail "no binary-trees table"
 grep -q '^checksum ' "$tmp/out" || fail "no checksum line"
 grep -q '^K = 16' "$tmp/out" || fail "no table"
+# The stores after a 16 MiB store, for every collector, beside the normal one.
+for w in reset-alone reset-host-dirty reset-next reset-next8; do
+    for coll in null drc marksweep; do
+        grep -q "^$w,gcpool,$coll,16,1," "$tmp/out.csv" || fail "no $w row for $coll"
+    done
+done
+grep -q '^K = 16 stores timed alone' "$tmp/out" || fail "no table of the stores after 16 MiB"
 
 # The plot: a PNG when gnuplot is there; a clear error and exit 1 when the
 # gnuplot command does not exist.

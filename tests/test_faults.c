@@ -328,7 +328,34 @@ static void sc_release_reset(void)
         if (round == 0)
             grow_dirty(h, 256 * KIB, "grow");
         else
-            fill_heap(h, (uint8_t)round);   /* small holders: shrink streak */
+            fill_heap(h, (uint8_t)round);   /* small holders after the shrink */
+        st = gcp_pool_release(p, h);
+        clear_status("gcp_pool_release", st, true);
+    }
+    disarm();
+    free_pool(p);
+}
+
+static void sc_release_past_keep(void)
+{
+    /* One slot keeping 64 KiB: every other holder grows past that, so its
+     * slot is queued; the next acquire drains it (give-back, then the
+     * shrink to the small bound the last two holders needed). */
+    gcp_pool_config c = cfg_small(1);
+    gcp_pool *p;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    arm(fail_at, fail_errno);
+    for (int round = 0; round < 4; round++) {
+        gcp_heap *h;
+        gcp_status st = gcp_pool_acquire(p, &h);
+        clear_status("gcp_pool_acquire", st, true);
+        if (st != GCP_OK)
+            continue;
+        assert_heap_zero(h);
+        if (round % 2 == 0)
+            grow_dirty(h, 256 * KIB, "grow");
+        else
+            fill_heap(h, (uint8_t)round);
         st = gcp_pool_release(p, h);
         clear_status("gcp_pool_release", st, true);
     }
@@ -576,6 +603,7 @@ static const scenario scenarios[] = {
     {"pool create", sc_pool_create, false},
     {"acquire with growth", sc_acquire_growth, false},
     {"release/reset", sc_release_reset, false},
+    {"release past keep_resident", sc_release_past_keep, false},
     {"decommit batch", sc_decommit_batch, false},
     {"trim", sc_trim, false},
     {"pool free", sc_pool_free, false},
@@ -707,16 +735,15 @@ START_TEST(refused_shrink_keeps_zeroed_bound)
     gcp_heap *h;
     ck_assert_ok(gcp_pool_acquire(p, &h));
     ck_assert_ok(gcp__heap_grow(h, 512 * KIB));
-    fill_heap(h, 0x77);
-    ck_assert_ok(gcp_pool_release(p, h));
     gcp_sys only_mprotect = gcp__sys_default;
     only_mprotect.mprotect = f_mprotect;
     const gcp_sys *old = gcp__sys_replace(&only_mprotect);
-    /* Small holders in a row: the bound would shrink; the shrinks are
-     * refused, the undo is not (it is a second call). */
+    /* Holders that hand out little: each release shrinks the bound; the
+     * shrinks are refused, the undo is not (it is a second call). */
     int refused = 0;
     for (int i = 0; i < 20; i++) {
-        ck_assert_ok(gcp_pool_acquire(p, &h));
+        if (i > 0)
+            ck_assert_ok(gcp_pool_acquire(p, &h));
         assert_heap_zero(h);
         ck_assert_uint_eq(gcp_heap_bound(h), 512 * KIB);
         fill_heap(h, (uint8_t)(i + 1));
@@ -725,7 +752,13 @@ START_TEST(refused_shrink_keeps_zeroed_bound)
         refused += atomic_load(&injected);
         disarm();
     }
-    ck_assert_int_ge(refused, 2);
+    ck_assert_int_eq(refused, 20);
+    /* Nothing refused: the next release shrinks. */
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    ck_assert_uint_eq(gcp_heap_bound(h), 4 * KIB);
+    ck_assert_ok(gcp_pool_release(p, h));
     gcp__sys_replace(old);
     gcp_pool_stats s;
     ck_assert_ok(gcp_pool_stats_get(p, &s));
@@ -746,20 +779,18 @@ START_TEST(retired_slot_is_counted_and_repaired)
     gcp_heap *h;
     ck_assert_ok(gcp_pool_acquire(p, &h));
     ck_assert_ok(gcp__heap_grow(h, 512 * KIB));
-    ck_assert_ok(gcp_pool_release(p, h));
+    fill_heap(h, 3);
     gcp_sys only_mprotect = gcp__sys_default;
     only_mprotect.mprotect = f_mprotect;
     const gcp_sys *old = gcp__sys_replace(&only_mprotect);
-    gcp_status st = GCP_OK;
-    for (int i = 0; i < 20 && st == GCP_OK; i++) {
-        ck_assert_ok(gcp_pool_acquire(p, &h));
-        fill_heap(h, 3);
-        fail_from_now(EAGAIN, 2);
-        errno = 0;
-        st = gcp_pool_release(p, h);
-        disarm();
-    }
+    /* The release shrinks the bound it zeroed: the shrink and its undo
+     * are refused. */
+    fail_from_now(EAGAIN, 2);
+    errno = 0;
+    gcp_status st = gcp_pool_release(p, h);
+    disarm();
     fail_count = 1;
+    ck_assert_int_eq(atomic_load(&injected), 2);
     ck_assert_status(st, GCP_ESYS);
     ck_assert_int_eq(errno, EAGAIN);
     /* Released all the same: a second release is a double release. */
@@ -784,6 +815,52 @@ START_TEST(retired_slot_is_counted_and_repaired)
     ck_assert_ok(gcp_pool_stats_get(p, &s));
     ck_assert_uint_eq(s.retired_slots, 0);
     ck_assert_uint_eq(s.free_slots, 2);
+    verify_pool(p);
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
+/* The shrink after a give-back (the bound goes below keep_resident, to
+ * what the last holders needed): refused, the larger bound is kept, zero;
+ * refused together with its undo, the slot is retired, counted, and a trim
+ * repairs it. */
+START_TEST(refused_shrink_after_give_back)
+{
+    gcp_pool_config c = cfg_small(1);
+    gcp_pool *p;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    gcp_sys only_mprotect = gcp__sys_default;
+    only_mprotect.mprotect = f_mprotect;
+    const gcp_sys *old = gcp__sys_replace(&only_mprotect);
+    gcp_heap *h;
+    gcp_pool_stats s;
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    ck_assert_ok(gcp__heap_grow(h, 256 * KIB));
+    fill_heap(h, 0x42);
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_stats_get(p, &s));
+    ck_assert_uint_eq(s.decommit_queued, 1);
+    arm(1, ENOMEM);   /* the acquire drains the queue: its shrink */
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    ck_assert_int_eq(atomic_load(&injected), 1);
+    disarm();
+    ck_assert_uint_eq(gcp_heap_bound(h), 256 * KIB);
+    assert_heap_zero(h);
+    fill_heap(h, 0x43);
+    ck_assert_ok(gcp_pool_release(p, h));
+    fail_from_now(EAGAIN, 2);
+    errno = 0;
+    ck_assert_status(gcp_pool_acquire(p, &h), GCP_EEXHAUSTED);
+    ck_assert_int_eq(atomic_load(&injected), 2);
+    disarm();
+    fail_count = 1;
+    ck_assert_ok(gcp_pool_stats_get(p, &s));
+    ck_assert_uint_eq(s.retired_slots, 1);
+    ck_assert_uint_eq(s.num_slots, s.slots_in_use + s.free_slots + s.retired_slots);
+    gcp__sys_replace(old);
+    ck_assert_ok(gcp_pool_trim(p));
+    ck_assert_ok(gcp_pool_stats_get(p, &s));
+    ck_assert_uint_eq(s.retired_slots, 0);
     verify_pool(p);
     ck_assert_ok(gcp_pool_free(p));
 }
@@ -945,6 +1022,7 @@ int main(void)
     tcase_add_test(tc, refused_give_back_loses_no_slot);
     tcase_add_test(tc, refused_shrink_keeps_zeroed_bound);
     tcase_add_test(tc, retired_slot_is_counted_and_repaired);
+    tcase_add_test(tc, refused_shrink_after_give_back);
     tcase_add_test(tc, einval_give_back_switches_to_zeroing);
     tcase_add_test(tc, refused_unmap_is_reported);
     tcase_add_test(tc, refused_alignment_trim_does_not_leak);

@@ -133,37 +133,124 @@ START_TEST(decommit_queue_gives_back_in_batches)
 }
 END_TEST
 
-START_TEST(bound_shrinks_after_a_run_of_small_holders)
+/* One holder of a pool's slot: grows the heap to `bound` bytes, hands out
+ * `used` of them (the null collector's bump pointer, moved as compiled code
+ * allocating inline moves it), dirties every accessible byte and releases.
+ * Returns the bytes the release zeroed in place; *started (if not NULL) is
+ * the bound the holder was handed. */
+static uint64_t hold(gcp_pool *p, size_t bound, uint32_t used, uint8_t canary, size_t *started)
+{
+    gcp_heap *h;
+    gcp_pool_stats before, after;
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    assert_heap_zero(h);
+    if (started)
+        *started = gcp_heap_bound(h);
+    ck_assert_ok(h->mem->grow(h->mem, bound));
+    gcp_bump *b = gcp_heap_collector_data(h);
+    ck_assert_ptr_nonnull(b);
+    b->next = used;
+    fill_heap(h, canary);
+    ck_assert_ok(gcp_pool_stats_get(p, &before));
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_stats_get(p, &after));
+    return after.bytes_zeroed - before.bytes_zeroed;
+}
+
+/* A holder that grows its heap to the maximum and finds zeros. */
+static void grow_all_reads_zero(gcp_pool *p)
+{
+    gcp_heap *h;
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    ck_assert_ok(h->mem->grow(h->mem, gcp_heap_max(h)));
+    assert_heap_zero(h);
+    ck_assert_ok(gcp_pool_release(p, h));
+}
+
+/* Regression (issue 13): after a store whose bound ended at keep_resident,
+ * each of the next seven small stores zeroed the whole bound again and the
+ * eighth paid the shrink.  Now the big store's own release zeroes it and
+ * shrinks the bound back, and the next stores zero only their own bound. */
+START_TEST(one_big_store_is_zeroed_once)
+{
+    gcp_pool_config c = small_config(1);   /* keep_resident 256 KiB */
+    gcp_pool *p;
+    size_t started;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    for (int i = 0; i < 3; i++)
+        ck_assert_uint_eq(hold(p, 4 * KIB, 2 * KIB, 1, NULL), 4 * KIB);
+    ck_assert_uint_eq(hold(p, 256 * KIB, 256 * KIB, 2, NULL), 256 * KIB);
+    for (int i = 0; i < 9; i++) {
+        ck_assert_uint_eq(hold(p, 4 * KIB, 2 * KIB, (uint8_t)(3 + i), &started), 4 * KIB);
+        ck_assert_uint_eq(started, 4 * KIB);
+    }
+    /* What lies past the shrunk bound was zeroed: it reads zero when a
+     * holder grows into it again. */
+    grow_all_reads_zero(p);
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
+/* A run of big stores keeps its bound (no mprotect per store); the first
+ * small store after them zeroes that bound and leaves a small one. */
+START_TEST(a_run_of_big_stores_keeps_its_bound)
 {
     gcp_pool_config c = small_config(1);
     gcp_pool *p;
-    gcp_heap *h;
+    size_t started;
     ck_assert_ok(gcp_pool_new(&c, &p));
-    ck_assert_ok(gcp_pool_acquire(p, &h));
-    ck_assert_ok(h->mem->grow(h->mem, 128 * KIB));
-    fill_heap(h, 1);
-    ck_assert_ok(gcp_pool_release(p, h));
-    /* The bound is kept while holders might still need it... */
-    ck_assert_ok(gcp_pool_acquire(p, &h));
-    ck_assert_uint_eq(gcp_heap_bound(h), 128 * KIB);
-    ck_assert_ok(gcp_pool_release(p, h));
-    /* ...and a heap whose collector reports little use shrinks back after a
-     * run of such holders (the null bound-based mark never shrinks). */
-    size_t hw = gcp__heap_high_water(h);
-    for (int i = 0; i < 10; i++) {
-        ck_assert_ok(gcp_pool_acquire(p, &h));
-        assert_heap_zero(h);
-        ck_assert_ok(gcp_pool_release(p, h));
-    }
-    ck_assert_ok(gcp_pool_acquire(p, &h));
-    if (hw * 4 < 128 * KIB)
-        ck_assert_uint_lt(gcp_heap_bound(h), 128 * KIB);
-    else
-        ck_assert_uint_eq(gcp_heap_bound(h), 128 * KIB);
-    assert_heap_zero(h);
-    ck_assert_ok(h->mem->grow(h->mem, 128 * KIB));
-    assert_heap_zero(h);
-    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_uint_eq(hold(p, 4 * KIB, 2 * KIB, 1, NULL), 4 * KIB);
+    ck_assert_uint_eq(hold(p, 128 * KIB, 100 * KIB, 2, NULL), 128 * KIB);
+    ck_assert_uint_eq(hold(p, 4 * KIB, 2 * KIB, 3, &started), 4 * KIB);
+    ck_assert_uint_eq(started, 4 * KIB);
+    ck_assert_uint_eq(hold(p, 128 * KIB, 100 * KIB, 4, NULL), 128 * KIB);
+    ck_assert_uint_eq(hold(p, 128 * KIB, 100 * KIB, 5, &started), 128 * KIB);
+    ck_assert_uint_eq(started, 4 * KIB);
+    ck_assert_uint_eq(hold(p, 128 * KIB, 100 * KIB, 6, &started), 128 * KIB);
+    ck_assert_uint_eq(started, 128 * KIB);              /* kept */
+    ck_assert_uint_eq(hold(p, 4 * KIB, 2 * KIB, 7, &started), 128 * KIB);
+    ck_assert_uint_eq(started, 128 * KIB);
+    ck_assert_uint_eq(hold(p, 4 * KIB, 2 * KIB, 8, &started), 4 * KIB);
+    ck_assert_uint_eq(started, 4 * KIB);                /* shrunk by the one before */
+    /* A holder that needs more than a quarter of its bound keeps it. */
+    ck_assert_uint_eq(hold(p, 64 * KIB, 40 * KIB, 9, NULL), 64 * KIB);
+    ck_assert_uint_eq(hold(p, 64 * KIB, 40 * KIB, 10, NULL), 64 * KIB);
+    ck_assert_uint_eq(hold(p, 64 * KIB, 20 * KIB, 11, &started), 64 * KIB);
+    ck_assert_uint_eq(started, 64 * KIB);
+    ck_assert_uint_eq(hold(p, 4 * KIB, 2 * KIB, 12, &started), 64 * KIB);
+    ck_assert_uint_eq(started, 64 * KIB);
+    grow_all_reads_zero(p);
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
+/* A big store past keep_resident: the give-back leaves the bound the
+ * smaller of the last two holders needed, and what stays resident below
+ * keep_resident is still counted (zero, past the bound). */
+START_TEST(big_store_past_keep_resident_leaves_a_small_bound)
+{
+    gcp_pool_config c = small_config(1);
+    gcp_pool *p;
+    gcp_pool_stats st;
+    size_t started;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    ck_assert_uint_eq(hold(p, 8 * KIB, 6 * KIB, 1, NULL), 8 * KIB);
+    ck_assert_uint_eq(hold(p, 1 * MIB, 1 * MIB, 2, NULL), 256 * KIB);
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_eq(st.decommit_queued, 1);
+    /* The acquire drains the queue. */
+    ck_assert_uint_eq(hold(p, 8 * KIB, 6 * KIB, 3, &started), 8 * KIB);
+    ck_assert_uint_eq(started, 8 * KIB);
+    ck_assert_ok(gcp_pool_stats_get(p, &st));
+    ck_assert_uint_eq(st.decommit_queued, 0);
+    ck_assert_uint_eq(st.bytes_decommitted, 768 * KIB);
+    ck_assert_uint_eq(st.resident_bytes, 256 * KIB);
+    grow_all_reads_zero(p);
+    /* Two big ones in a row keep keep_resident bytes accessible. */
+    ck_assert_uint_eq(hold(p, 1 * MIB, 1 * MIB, 4, NULL), 256 * KIB);
+    ck_assert_uint_eq(hold(p, 1 * MIB, 1 * MIB, 5, &started), 256 * KIB);
+    ck_assert_uint_eq(hold(p, 4 * KIB, 2 * KIB, 6, &started), 256 * KIB);
+    ck_assert_uint_eq(started, 256 * KIB);
     ck_assert_ok(gcp_pool_free(p));
 }
 END_TEST
@@ -408,7 +495,9 @@ int main(void)
     Suite *s = suite_create("slot");
     TCase *tc = tcase_create("zeroing");
     tcase_add_test(tc, canary_never_leaks_across_sizes);
-    tcase_add_test(tc, bound_shrinks_after_a_run_of_small_holders);
+    tcase_add_test(tc, one_big_store_is_zeroed_once);
+    tcase_add_test(tc, a_run_of_big_stores_keeps_its_bound);
+    tcase_add_test(tc, big_store_past_keep_resident_leaves_a_small_bound);
     tcase_add_test(tc, huge_pages_grow_in_2mib_steps);
     suite_add_tcase(s, tc);
     tc = tcase_create("warm");
