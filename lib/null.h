@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* The null collector's allocation, which the heap core calls directly
+ * (no indirect call through the ops table) for heaps whose ops are
+ * gcp__null_collector. */
+#ifndef GCP_LIB_NULL_H
+#define GCP_LIB_NULL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gcpool.h"
+#include "lib/collector.h"
+#include "lib/heap.h"
+
+/* The whole allocation (the ops table's alloc): re-validates the bump
+ * pointer, grows the heap when needed.  Statuses as the alloc hook. */
+__attribute__((noinline)) gcp_status gcp__null_alloc_slow(gcp_heap *heap, uint32_t size,
+                                                          gcp_ref *out);
+
+/* The common case of the allocation, inline: true, with *out set and the
+ * bump pointer moved, when the bump pointer (which compiled code may have
+ * moved or scribbled on) is aligned and past the start and next + size
+ * fits the bound and 32-bit refs; then the ref is inside the bound and the
+ * caller need not check it again.  False, changing nothing, for anything
+ * else: gcp__null_alloc_slow decides (it also grows the heap). */
+static inline __attribute__((always_inline)) bool gcp__null_bump(gcp_heap *heap, uint64_t size,
+                                                                 gcp_ref *out)
+{
+    gcp_bump *b = heap->cdata;
+    const uint64_t next = b->next, end = next + size;
+    if ((next & (GCP_OBJ_ALIGN - 1)) != 0 || next < GCP_HEAP_START || end > heap->mem->bound ||
+        end > GCP_HEAP_LIMIT)
+        return false;
+    b->next = (uint32_t)end;
+    *out = (gcp_ref)next;
+    return true;
+}
+
+/* The allocation: gcp__null_bump, else gcp__null_alloc_slow. */
+static inline __attribute__((always_inline)) gcp_status gcp__null_alloc(gcp_heap *heap,
+                                                                        uint32_t size,
+                                                                        gcp_ref *out)
+{
+    if (gcp__null_bump(heap, size, out))
+        return GCP_OK;
+    return gcp__null_alloc_slow(heap, size, out);
+}
+
+#endif
