@@ -135,16 +135,19 @@ static __attribute__((noinline)) gcp_status alloc_struct_slow(gcp_heap *heap,
 gcp_status gcp_heap_alloc_struct(gcp_heap *heap, uint32_t type_index, gcp_ref *out)
 {
     /* The fast path: a usable null-collector heap, a struct type in the
-     * snapshot, room under the bound (gcp__null_bump). */
+     * snapshot, a payload it zeroes inline, room under the bound
+     * (gcp__null_bump). */
     gcp_ref r;
     if (heap_usable_fast(heap) && out && type_index < heap->tsnap.n &&
         heap->ops == &gcp__null_collector) {
         const gcp_type *t = heap->tsnap.first + type_index;
-        if (t->kind == GCP_KIND_STRUCT && gcp__null_bump(heap, t->obj_bytes, &r)) {
+        const uint32_t size = t->obj_bytes;
+        if (t->kind == GCP_KIND_STRUCT && size <= GCP_OBJ_HEADER_BYTES + GCP__FAST_ZERO_MAX &&
+            gcp__null_bump(heap, size, &r)) {
             heap->collected_since_alloc = false;
             *out = r;
-            gcp__obj_init(heap, r, GCP_KIND_STRUCT, type_index, t->obj_bytes,
-                          gcp__null_collector.new_object_word);
+            gcp__obj_init_small(heap, r, GCP_KIND_STRUCT, type_index, size,
+                                gcp__null_collector.new_object_word);
             return GCP_OK;
         }
     }
@@ -172,21 +175,20 @@ static __attribute__((noinline)) gcp_status alloc_array_slow(gcp_heap *heap,
 gcp_status gcp_heap_alloc_array(gcp_heap *heap, uint32_t type_index, uint32_t length,
                                 gcp_ref *out)
 {
-    /* As gcp_heap_alloc_struct; arrays of up to 128 payload bytes are
-     * zeroed with fixed-width stores, longer ones with memset. */
+    /* As gcp_heap_alloc_struct. */
     gcp_ref r;
     if (heap_usable_fast(heap) && out && type_index < heap->tsnap.n &&
         heap->ops == &gcp__null_collector) {
         const gcp_type *t = heap->tsnap.first + type_index;
-        /* At most 24 + (2^32 - 1) * 8, no overflow; a size past 32 bits
-         * fails gcp__null_bump's limit check. */
+        /* At most 24 + (2^32 - 1) * 8: no overflow. */
         const uint64_t size =
             gcp__align8((uint64_t)GCP_ARRAY_ELEMS + ((uint64_t)length << t->elem_shift));
-        if (t->kind == GCP_KIND_ARRAY && gcp__null_bump(heap, size, &r)) {
+        if (t->kind == GCP_KIND_ARRAY && size <= GCP_OBJ_HEADER_BYTES + GCP__FAST_ZERO_MAX &&
+            gcp__null_bump(heap, size, &r)) {
             heap->collected_since_alloc = false;
             *out = r;
-            gcp__obj_init(heap, r, GCP_KIND_ARRAY, type_index, (uint32_t)size,
-                          gcp__null_collector.new_object_word);
+            gcp__obj_init_small(heap, r, GCP_KIND_ARRAY, type_index, (uint32_t)size,
+                                gcp__null_collector.new_object_word);
             gcp__store32(heap->mem->base + r + GCP_ARRAY_LENGTH, length);
             return GCP_OK;
         }
@@ -336,13 +338,16 @@ gcp_status gcp_struct_set_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref obj,
 }
 
 /* The fast path's range check of a scalar access to a struct of type t:
- * inside the payload, and wholly before the first ref field or after the
- * last (no search).  False sends the access to the slow path, which tells
- * GCP_EBOUNDS, GCP_ETYPE or a range between ref fields apart. */
+ * inside the payload, at most GCP__FAST_COPY_MAX bytes, and wholly before
+ * the first ref field or after the last (no search).  False sends the
+ * access to the slow path, which tells GCP_EBOUNDS, GCP_ETYPE, a range
+ * between ref fields and a long copy apart. */
 static GCP__ALWAYS_INLINE bool scalar_range_fast(const gcp_type *t, uint32_t offset, size_t len)
 {
     /* len - 1 wraps for 0; payload_bytes <= GCP_MAX_STRUCT_BYTES. */
     if (len - 1 >= t->payload_bytes || offset > t->payload_bytes - len)
+        return false;
+    if (len > GCP__FAST_COPY_MAX)
         return false;
     return offset + len <= t->refs_from || offset >= t->refs_to;
 }
@@ -365,7 +370,7 @@ gcp_status gcp_struct_read(gcp_heap *heap, gcp_ref obj, uint32_t offset, void *b
     gcp_objv o;
     if (heap_usable_fast(heap) && gcp__host_ref_fast(heap, obj, GCP_KIND_STRUCT, &o) && buf &&
         scalar_range_fast(o.type, offset, len)) {
-        gcp__copy(buf, o.p + GCP_OBJ_PAYLOAD + offset, len);
+        gcp__copy_small(buf, o.p + GCP_OBJ_PAYLOAD + offset, len);
         return GCP_OK;
     }
     return struct_read_slow(heap, obj, offset, buf, len);
@@ -390,7 +395,7 @@ gcp_status gcp_struct_write(gcp_heap *heap, gcp_ref obj, uint32_t offset, const 
     gcp_objv o;
     if (heap_usable_fast(heap) && gcp__host_ref_fast(heap, obj, GCP_KIND_STRUCT, &o) && buf &&
         scalar_range_fast(o.type, offset, len)) {
-        gcp__copy(o.p + GCP_OBJ_PAYLOAD + offset, buf, len);
+        gcp__copy_small(o.p + GCP_OBJ_PAYLOAD + offset, buf, len);
         return GCP_OK;
     }
     return struct_write_slow(heap, obj, offset, buf, len);

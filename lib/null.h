@@ -28,8 +28,10 @@ static inline __attribute__((always_inline)) bool gcp__null_bump(gcp_heap *heap,
 {
     gcp_bump *b = heap->cdata;
     const uint64_t next = b->next, end = next + size;
+    /* size is a multiple of 8 (the alloc hook's contract), so end is, and
+     * end <= GCP_HEAP_LIMIT is end < 2^32. */
     if ((next & (GCP_OBJ_ALIGN - 1)) != 0 || next < GCP_HEAP_START || end > heap->mem->bound ||
-        end > GCP_HEAP_LIMIT)
+        end > UINT32_MAX)
         return false;
     b->next = (uint32_t)end;
     *out = (gcp_ref)next;

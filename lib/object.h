@@ -214,11 +214,15 @@ static GCP__ALWAYS_INLINE void gcp__zero16(uint8_t *p)
     memcpy(p, z, 16);
 }
 
-/* Zeroes n bytes at p (n a multiple of 8): up to 128 bytes with 8- and
- * 16-byte stores, straight-line, overlapping where n is not a multiple of
- * their width (a constant-size memset may become `rep stos`); above that
- * memset. */
-static GCP__ALWAYS_INLINE void gcp__zero8(uint8_t *p, uint32_t n)
+/* The largest payloads the fast paths zero (new objects) and copy
+ * (scalar reads and writes) with fixed-width moves, no library call. */
+#define GCP__FAST_ZERO_MAX 128u
+#define GCP__FAST_COPY_MAX 64u
+
+/* Zeroes n bytes at p (n a multiple of 8, at most GCP__FAST_ZERO_MAX)
+ * with 8- and 16-byte stores, straight-line, overlapping where n is not a
+ * multiple of their width (a constant-size memset may become `rep stos`). */
+static GCP__ALWAYS_INLINE void gcp__zero_small(uint8_t *p, uint32_t n)
 {
     if (n <= 32) {
         if (n >= 16) {
@@ -233,26 +237,32 @@ static GCP__ALWAYS_INLINE void gcp__zero8(uint8_t *p, uint32_t n)
         gcp__zero16(p + 16);
         gcp__zero16(p + n - 32);
         gcp__zero16(p + n - 16);
-    } else if (n <= 128) {
+    } else {
         for (uint32_t i = 0; i < 64; i += 16)
             gcp__zero16(p + i);
         for (uint32_t i = 64; i > 0; i -= 16)
             gcp__zero16(p + n - i);
-    } else {
-        memset(p, 0, n);
     }
 }
 
-/* memcpy between two distinct buffers with fixed-width moves for up to 64
- * bytes (two overlapping moves of the largest width that fits), memcpy
- * above. */
-static GCP__ALWAYS_INLINE void gcp__copy(void *dst, const void *src, size_t len)
+/* Zeroes n bytes at p (n a multiple of 8): gcp__zero_small, memset above
+ * GCP__FAST_ZERO_MAX. */
+static GCP__ALWAYS_INLINE void gcp__zero8(uint8_t *p, uint32_t n)
+{
+    if (n <= GCP__FAST_ZERO_MAX)
+        gcp__zero_small(p, n);
+    else
+        memset(p, 0, n);
+}
+
+/* memcpy of len <= GCP__FAST_COPY_MAX bytes between two distinct buffers
+ * with fixed-width moves (two overlapping moves of the largest width that
+ * fits). */
+static GCP__ALWAYS_INLINE void gcp__copy_small(void *dst, const void *src, size_t len)
 {
     uint8_t *d = dst;
     const uint8_t *s = src;
-    if (len > 64) {
-        memcpy(d, s, len);
-    } else if (len >= 32) {
+    if (len >= 32) {
         memcpy(d, s, 32);
         memcpy(d + len - 32, s + len - 32, 32);
     } else if (len >= 16) {
@@ -272,6 +282,16 @@ static GCP__ALWAYS_INLINE void gcp__copy(void *dst, const void *src, size_t len)
     }
 }
 
+/* memcpy between two distinct buffers: gcp__copy_small, memcpy above
+ * GCP__FAST_COPY_MAX. */
+static GCP__ALWAYS_INLINE void gcp__copy(void *dst, const void *src, size_t len)
+{
+    if (len <= GCP__FAST_COPY_MAX)
+        gcp__copy_small(dst, src, len);
+    else
+        memcpy(dst, src, len);
+}
+
 /* Writes a header at off (kind, type index, size, collector word; flags 0)
  * and zeroes the rest of the object.  off and size (a multiple of 8, at
  * least GCP_OBJ_HEADER_BYTES) must be checked already. */
@@ -285,6 +305,20 @@ static GCP__ALWAYS_INLINE void gcp__obj_init(gcp_heap *heap, gcp_ref off, gcp_ki
     gcp__store32(p + GCP_HDR_SIZE, size);
     gcp__store32(p + GCP_HDR_CWORD, cword);
     gcp__zero8(p + GCP_OBJ_HEADER_BYTES, size - GCP_OBJ_HEADER_BYTES);
+}
+
+/* gcp__obj_init for size <= GCP_OBJ_HEADER_BYTES + GCP__FAST_ZERO_MAX:
+ * no library call. */
+static GCP__ALWAYS_INLINE void gcp__obj_init_small(gcp_heap *heap, gcp_ref off, gcp_kind kind,
+                                                   uint32_t type_index, uint32_t size,
+                                                   uint32_t cword)
+{
+    uint8_t *p = heap->mem->base + off;
+    gcp__store32(p + GCP_HDR_KIND, (uint32_t)kind);
+    gcp__store32(p + GCP_HDR_TYPE, type_index);
+    gcp__store32(p + GCP_HDR_SIZE, size);
+    gcp__store32(p + GCP_HDR_CWORD, cword);
+    gcp__zero_small(p + GCP_OBJ_HEADER_BYTES, size - GCP_OBJ_HEADER_BYTES);
 }
 
 /* Writes a free-block header (kind GCP_KIND_FREE, the size, and `next` in the
