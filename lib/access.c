@@ -8,8 +8,10 @@
  * to the kind the operation wants, its type found through the heap's
  * snapshot of the registry; the operation then uses what that pass
  * established and checks nothing twice.  Small payloads are copied and
- * new small objects zeroed with fixed-width moves, and the null
- * collector's bump is called directly.  Anything the fast path does not
+ * new small objects zeroed with fixed-width moves, and the room for a new
+ * object is taken inline where the collector allows it (the null
+ * collector's bump pointer, the free lists' frontier of DRC and
+ * mark-sweep: gcp_collector_ops.inline_alloc).  Anything the fast path does not
  * accept (an error, a snapshot to refresh, a heap to grow, another
  * collector) is a tail call to the slow path: the full checks of
  * gcp__heap_usable and gcp__host_ref, with their exact statuses.  So the
@@ -21,12 +23,28 @@
 #include "lib/hostdata.h"
 #include "lib/null.h"
 #include "lib/object.h"
+#include "lib/trace.h"
 #include "lib/types.h"
 
 /* The heap usable for a mutator operation, as gcp__heap_usable == GCP_OK. */
 static GCP__ALWAYS_INLINE bool heap_usable_fast(const gcp_heap *heap)
 {
     return heap && !heap->poisoned && !heap->gc.active;
+}
+
+/* Room for `size` bytes (a multiple of 8) where the collector allows the
+ * core to take it inline (gcp_collector_ops.inline_alloc): true with *r,
+ * inside the bound, or false with nothing changed. */
+static GCP__ALWAYS_INLINE bool inline_space(gcp_heap *heap, uint64_t size, gcp_ref *r)
+{
+    switch (heap->ops->inline_alloc) {
+    case GCP_INLINE_ALLOC_BUMP:
+        return gcp__null_bump(heap, size, r);
+    case GCP_INLINE_ALLOC_FREELIST:
+        return gcp__fl_bump(&((gcp_flc *)heap->cdata)->fl, size, r);
+    default:
+        return false;
+    }
 }
 
 /* ---------------------------------------------------------------- headers */
@@ -134,20 +152,19 @@ static __attribute__((noinline)) gcp_status alloc_struct_slow(gcp_heap *heap,
 
 gcp_status gcp_heap_alloc_struct(gcp_heap *heap, uint32_t type_index, gcp_ref *out)
 {
-    /* The fast path: a usable null-collector heap, a struct type in the
-     * snapshot, a payload it zeroes inline, room under the bound
-     * (gcp__null_bump). */
+    /* The fast path: a usable heap, a struct type in the snapshot, a
+     * payload it zeroes inline, room the collector lets the core take
+     * (inline_space). */
     gcp_ref r;
-    if (heap_usable_fast(heap) && out && type_index < heap->tsnap.n &&
-        heap->ops == &gcp__null_collector) {
+    if (heap_usable_fast(heap) && out && type_index < heap->tsnap.n) {
         const gcp_type *t = heap->tsnap.first + type_index;
         const uint32_t size = t->obj_bytes;
         if (t->kind == GCP_KIND_STRUCT && size <= GCP_OBJ_HEADER_BYTES + GCP__FAST_ZERO_MAX &&
-            gcp__null_bump(heap, size, &r)) {
+            inline_space(heap, size, &r)) {
             heap->collected_since_alloc = false;
             *out = r;
             gcp__obj_init_small(heap, r, GCP_KIND_STRUCT, type_index, size,
-                                gcp__null_collector.new_object_word);
+                                heap->ops->new_object_word);
             return GCP_OK;
         }
     }
@@ -177,18 +194,17 @@ gcp_status gcp_heap_alloc_array(gcp_heap *heap, uint32_t type_index, uint32_t le
 {
     /* As gcp_heap_alloc_struct. */
     gcp_ref r;
-    if (heap_usable_fast(heap) && out && type_index < heap->tsnap.n &&
-        heap->ops == &gcp__null_collector) {
+    if (heap_usable_fast(heap) && out && type_index < heap->tsnap.n) {
         const gcp_type *t = heap->tsnap.first + type_index;
         /* At most 24 + (2^32 - 1) * 8: no overflow. */
         const uint64_t size =
             gcp__align8((uint64_t)GCP_ARRAY_ELEMS + ((uint64_t)length << t->elem_shift));
         if (t->kind == GCP_KIND_ARRAY && size <= GCP_OBJ_HEADER_BYTES + GCP__FAST_ZERO_MAX &&
-            gcp__null_bump(heap, size, &r)) {
+            inline_space(heap, size, &r)) {
             heap->collected_since_alloc = false;
             *out = r;
             gcp__obj_init_small(heap, r, GCP_KIND_ARRAY, type_index, (uint32_t)size,
-                                gcp__null_collector.new_object_word);
+                                heap->ops->new_object_word);
             gcp__store32(heap->mem->base + r + GCP_ARRAY_LENGTH, length);
             return GCP_OK;
         }

@@ -91,6 +91,7 @@ static size_t null_high_water(const gcp_heap *heap)
 
 const gcp_collector_ops gcp__null_collector = {
     .name = "null",
+    .inline_alloc = GCP_INLINE_ALLOC_BUMP,
     .new_object_word = 0,
     .create = null_create,
     .destroy = null_destroy,
