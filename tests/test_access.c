@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Allocation and field access (lib/access.c) over the null collector:
  * layouts, errors, growth, struct and array fields, and corrupted heaps. */
+#include "gcutil.h"
 #include "heaputil.h"
 
 START_TEST(alloc_struct_layout)
@@ -698,6 +699,39 @@ START_TEST(fast_path_hostile_headers)
 }
 END_TEST
 
+/* DRC and mark-sweep: the core takes room at the free lists' frontier
+ * inline while the lists are empty; new objects are zeroed over dirty
+ * memory and get the collector's word (DRC: a count of 1). */
+START_TEST(inline_alloc_freelist_collectors)
+{
+    const gcp_collector kinds[] = {GCP_COLLECTOR_DRC, GCP_COLLECTOR_MARKSWEEP};
+    for (size_t k = 0; k < 2; k++) {
+        gc_fixture f;
+        gcf_open(&f, kinds[k], 1 * MIB, 1000);
+        uint8_t *base = gcp_heap_base(f.heap);
+        gcp_ref a, b, c;
+        ck_assert_ok(gcp_heap_alloc_struct(f.heap, f.S, &a));
+        memset(base + a + 32, 0xa5, 256);   /* past the frontier */
+        ck_assert_ok(gcp_heap_alloc_struct(f.heap, f.S, &b));
+        ck_assert_uint_eq(b, a + 32);
+        ck_assert_ok(gcp_heap_alloc_array(f.heap, f.BA, 10, &c));
+        ck_assert_uint_eq(c, b + 32);
+        uint32_t word = kinds[k] == GCP_COLLECTOR_DRC ? 1 : 0, len = 0;
+        ck_assert_uint_eq(gcp__load32(base + b + 12), word);
+        ck_assert_uint_eq(gcp__load32(base + c + 12), word);
+        for (uint32_t i = 16; i < 32; i++)
+            ck_assert_uint_eq(base[b + i], 0);
+        ck_assert_ok(gcp_array_length(f.heap, c, &len));
+        ck_assert_uint_eq(len, 10);
+        for (uint32_t i = 20; i < 40; i++)
+            ck_assert_uint_eq(base[c + i], 0);
+        ck_assert_uint_eq(base[c + 40], 0xa5);   /* nothing past the object */
+        ck_assert(!gcp_heap_is_poisoned(f.heap));
+        gcf_close(&f);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("access");
@@ -726,6 +760,7 @@ int main(void)
     tcase_add_test(tc, types_registered_later);
     tcase_add_test(tc, types_past_the_first_chunk);
     tcase_add_test(tc, fast_path_hostile_headers);
+    tcase_add_test(tc, inline_alloc_freelist_collectors);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
