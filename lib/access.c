@@ -69,17 +69,16 @@ gcp_status gcp_heap_header(gcp_heap *heap, gcp_ref ref, gcp_header *out)
 
 /* ---------------------------------------------------------------- allocation */
 
-/* Space for an object of `size` bytes from the heap's collector: the null
- * collector's bump called directly (it validates its own pointer, so the
- * ref it gives is in bounds), any other through the ops table and its
- * answer checked. */
+/* Space for an object of `size` bytes from the heap's collector: taken
+ * inline where the collector allows it (inline_space: the ref is then in
+ * bounds), otherwise from the alloc hook, whose answer is checked. */
 static GCP__ALWAYS_INLINE gcp_status collector_alloc(gcp_heap *heap, uint32_t size,
                                                      gcp_ref *out)
 {
     gcp_ref r = 0;
     gcp_status st;
-    if (heap->ops == &gcp__null_collector) {
-        st = gcp__null_alloc(heap, size, &r);
+    if (inline_space(heap, size, &r)) {
+        st = GCP_OK;
     } else {
         st = heap->ops->alloc(heap, size, &r);
         /* A collector bug or a hostile free list must not send the header

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The null collector's allocation, which the heap core calls directly
- * (no indirect call through the ops table) for heaps whose ops are
- * gcp__null_collector. */
+/* The null collector's allocation: its inline case, which the heap core
+ * takes without the ops table's alloc hook (GCP_INLINE_ALLOC_BUMP), and
+ * the hook itself. */
 #ifndef GCP_LIB_NULL_H
 #define GCP_LIB_NULL_H
 
@@ -36,16 +36,6 @@ static inline __attribute__((always_inline)) bool gcp__null_bump(gcp_heap *heap,
     b->next = (uint32_t)end;
     *out = (gcp_ref)next;
     return true;
-}
-
-/* The allocation: gcp__null_bump, else gcp__null_alloc_slow. */
-static inline __attribute__((always_inline)) gcp_status gcp__null_alloc(gcp_heap *heap,
-                                                                        uint32_t size,
-                                                                        gcp_ref *out)
-{
-    if (gcp__null_bump(heap, size, out))
-        return GCP_OK;
-    return gcp__null_alloc_slow(heap, size, out);
 }
 
 #endif
