@@ -1,23 +1,50 @@
 /* SPDX-License-Identifier: MIT */
 /* Allocation and field access: argument checks, object validation, then the
- * collector (for space) and the write barrier (for ref stores). */
+ * collector (for space) and the write barrier (for ref stores).
+ *
+ * The operations the host calls per object (struct and array allocation,
+ * scalar reads and writes) have a fast path: the heap usable and the ref
+ * validated by gcp__host_ref_fast (lib/object.h) in one pass specialised
+ * to the kind the operation wants, its type found through the heap's
+ * snapshot of the registry; the operation then uses what that pass
+ * established and checks nothing twice.  Small payloads are copied and
+ * new small objects zeroed with fixed-width moves, and the room for a new
+ * object is taken inline where the collector allows it (the null
+ * collector's bump pointer, the free lists' frontier of DRC and
+ * mark-sweep: gcp_collector_ops.inline_alloc).  Anything the fast path does not
+ * accept (an error, a snapshot to refresh, a heap to grow, another
+ * collector) is a tail call to the slow path: the full checks of
+ * gcp__heap_usable and gcp__host_ref, with their exact statuses.  So the
+ * fast paths make no call and keep everything in registers. */
 #include <string.h>
 
 #include "lib/collector.h"
 #include "lib/heap.h"
 #include "lib/hostdata.h"
+#include "lib/null.h"
 #include "lib/object.h"
+#include "lib/trace.h"
 #include "lib/types.h"
 
-gcp_status gcp__heap_usable(const gcp_heap *heap)
+/* The heap usable for a mutator operation, as gcp__heap_usable == GCP_OK. */
+static GCP__ALWAYS_INLINE bool heap_usable_fast(const gcp_heap *heap)
 {
-    if (!heap)
-        return GCP_EINVAL;
-    if (heap->poisoned)
-        return GCP_EPOISONED;
-    if (heap->gc.active)
-        return GCP_EBUSY;
-    return GCP_OK;
+    return heap && !heap->poisoned && !heap->gc.active;
+}
+
+/* Room for `size` bytes (a multiple of 8) where the collector allows the
+ * core to take it inline (gcp_collector_ops.inline_alloc): true with *r,
+ * inside the bound, or false with nothing changed. */
+static GCP__ALWAYS_INLINE bool inline_space(gcp_heap *heap, uint64_t size, gcp_ref *r)
+{
+    switch (heap->ops->inline_alloc) {
+    case GCP_INLINE_ALLOC_BUMP:
+        return gcp__null_bump(heap, size, r);
+    case GCP_INLINE_ALLOC_FREELIST:
+        return gcp__fl_bump(&((gcp_flc *)heap->cdata)->fl, size, r);
+    default:
+        return false;
+    }
 }
 
 /* ---------------------------------------------------------------- headers */
@@ -29,37 +56,57 @@ gcp_status gcp_heap_header(gcp_heap *heap, gcp_ref ref, gcp_header *out)
         return st;
     if (!out)
         return GCP_EINVAL;
-    gcp_obj o;
-    st = gcp__obj_check(heap, ref, &o);
+    gcp_objv v;
+    st = gcp__host_ref(heap, ref, GCP__WANT_OBJECT, &v);
     if (st != GCP_OK)
         return st;
-    out->kind = o.kind;
-    out->flags = o.flags;
-    out->type_index = o.type_index;
+    uint32_t w0 = gcp__load32(v.p + GCP_HDR_KIND);   /* validated: bits 16..31 zero */
+    out->kind = (gcp_kind)(w0 & 0xffu);
+    out->flags = (uint8_t)(w0 >> 8);
+    out->type_index = gcp__load32(v.p + GCP_HDR_TYPE);
     return GCP_OK;
 }
 
 /* ---------------------------------------------------------------- allocation */
 
-static gcp_status alloc_obj(gcp_heap *heap, gcp_kind kind, uint32_t type_index,
-                            const gcp_type *type, uint32_t length, gcp_ref *out)
+/* Space for an object of `size` bytes from the heap's collector: taken
+ * inline where the collector allows it (inline_space: the ref is then in
+ * bounds), otherwise from the alloc hook, whose answer is checked. */
+static GCP__ALWAYS_INLINE gcp_status collector_alloc(gcp_heap *heap, uint32_t size,
+                                                     gcp_ref *out)
 {
-    uint64_t size = gcp__obj_size_for(kind, type, length);
-    if (size == 0)
-        return GCP_ETOOLARGE;
     gcp_ref r = 0;
-    gcp_status st = heap->ops->alloc(heap, (uint32_t)size, &r);
+    gcp_status st;
+    if (inline_space(heap, size, &r)) {
+        st = GCP_OK;
+    } else {
+        st = heap->ops->alloc(heap, size, &r);
+        /* A collector bug or a hostile free list must not send the header
+         * outside the heap. */
+        if (st == GCP_OK && (!gcp_ref_is_heap(r) || (r & (GCP_OBJ_ALIGN - 1)) != 0 ||
+                             (uint64_t)r + size > heap->mem->bound))
+            return gcp__heap_corrupt(heap);
+    }
     /* The one place the rule is decided: once the host has collected,
      * no room means no room (the retry loop stops). */
     if (st == GCP_NEED_GC && heap->collected_since_alloc)
         st = GCP_ELIMIT;
+    if (st == GCP_OK)
+        *out = r;
+    return st;
+}
+
+/* Allocates and initialises an object of `size` bytes (from
+ * gcp__obj_size_for, non-zero); `length` is written for arrays. */
+static GCP__ALWAYS_INLINE gcp_status alloc_obj(gcp_heap *heap, gcp_kind kind,
+                                               uint32_t type_index, uint32_t size,
+                                               uint32_t length, gcp_ref *out)
+{
+    gcp_ref r;
+    gcp_status st = collector_alloc(heap, size, &r);
     if (st != GCP_OK)
         return st;
-    /* A collector bug or a hostile free list must not send the header
-     * outside the heap. */
-    if (!gcp_ref_is_heap(r) || (r & (GCP_OBJ_ALIGN - 1)) != 0 || (uint64_t)r + size > heap->mem->bound)
-        return gcp__heap_corrupt(heap);
-    gcp__obj_init(heap, r, kind, type_index, (uint32_t)size, heap->ops->new_object_word);
+    gcp__obj_init(heap, r, kind, type_index, size, heap->ops->new_object_word);
     if (kind == GCP_KIND_ARRAY)
         gcp__store32(heap->mem->base + r + GCP_ARRAY_LENGTH, length);
     heap->collected_since_alloc = false;
@@ -77,7 +124,7 @@ gcp_status gcp_heap_alloc_externref(gcp_heap *heap, gcp_hostdata *table,
     if (!out || !gcp__hostdata_unbound(table, host_data_id))
         return GCP_EINVAL;
     gcp_ref r;
-    st = alloc_obj(heap, GCP_KIND_EXTERNREF, 0, NULL, 0, &r);
+    st = alloc_obj(heap, GCP_KIND_EXTERNREF, 0, GCP_EXTERNREF_BYTES, 0, &r);
     if (st != GCP_OK)
         return st;
     (void)gcp__hostdata_bind(table, host_data_id, r);   /* checked above */
@@ -86,62 +133,118 @@ gcp_status gcp_heap_alloc_externref(gcp_heap *heap, gcp_hostdata *table,
     return GCP_OK;
 }
 
-/* Struct and array allocation: the type must be registered and of `kind`. */
-static gcp_status alloc_typed(gcp_heap *heap, gcp_kind kind, uint32_t type_index,
-                              uint32_t length, gcp_ref *out)
+/* The slow path of struct allocation: every check, then any collector
+ * (not cold: it is the only path of the collectors other than null). */
+static __attribute__((noinline)) gcp_status alloc_struct_slow(gcp_heap *heap,
+                                                              uint32_t type_index, gcp_ref *out)
 {
     gcp_status st = gcp__heap_usable(heap);
     if (st != GCP_OK)
         return st;
     if (!out)
         return GCP_EINVAL;
-    const gcp_type *t = gcp__types_get(heap->types, type_index);
-    if (!t || t->kind != kind)
+    const gcp_type *t = gcp__heap_type(heap, type_index);
+    if (!t || t->kind != GCP_KIND_STRUCT)
         return GCP_ETYPE;
-    return alloc_obj(heap, kind, type_index, t, length, out);
+    return alloc_obj(heap, GCP_KIND_STRUCT, type_index, t->obj_bytes, 0, out);
 }
 
 gcp_status gcp_heap_alloc_struct(gcp_heap *heap, uint32_t type_index, gcp_ref *out)
 {
-    return alloc_typed(heap, GCP_KIND_STRUCT, type_index, 0, out);
+    /* The fast path: a usable heap, a struct type in the snapshot, a
+     * payload it zeroes inline, room the collector lets the core take
+     * (inline_space). */
+    gcp_ref r;
+    if (heap_usable_fast(heap) && out && type_index < heap->tsnap.n) {
+        const gcp_type *t = heap->tsnap.first + type_index;
+        const uint32_t size = t->obj_bytes;
+        if (t->kind == GCP_KIND_STRUCT && size <= GCP_OBJ_HEADER_BYTES + GCP__FAST_ZERO_MAX &&
+            inline_space(heap, size, &r)) {
+            heap->collected_since_alloc = false;
+            *out = r;
+            gcp__obj_init_small(heap, r, GCP_KIND_STRUCT, type_index, size,
+                                heap->ops->new_object_word);
+            return GCP_OK;
+        }
+    }
+    return alloc_struct_slow(heap, type_index, out);
+}
+
+static __attribute__((noinline)) gcp_status alloc_array_slow(gcp_heap *heap,
+                                                             uint32_t type_index,
+                                                             uint32_t length, gcp_ref *out)
+{
+    gcp_status st = gcp__heap_usable(heap);
+    if (st != GCP_OK)
+        return st;
+    if (!out)
+        return GCP_EINVAL;
+    const gcp_type *t = gcp__heap_type(heap, type_index);
+    if (!t || t->kind != GCP_KIND_ARRAY)
+        return GCP_ETYPE;
+    uint64_t size = gcp__obj_size_for(GCP_KIND_ARRAY, t, length);
+    if (size == 0)
+        return GCP_ETOOLARGE;
+    return alloc_obj(heap, GCP_KIND_ARRAY, type_index, (uint32_t)size, length, out);
 }
 
 gcp_status gcp_heap_alloc_array(gcp_heap *heap, uint32_t type_index, uint32_t length,
                                 gcp_ref *out)
 {
-    return alloc_typed(heap, GCP_KIND_ARRAY, type_index, length, out);
+    /* As gcp_heap_alloc_struct. */
+    gcp_ref r;
+    if (heap_usable_fast(heap) && out && type_index < heap->tsnap.n) {
+        const gcp_type *t = heap->tsnap.first + type_index;
+        /* At most 24 + (2^32 - 1) * 8: no overflow. */
+        const uint64_t size =
+            gcp__align8((uint64_t)GCP_ARRAY_ELEMS + ((uint64_t)length << t->elem_shift));
+        if (t->kind == GCP_KIND_ARRAY && size <= GCP_OBJ_HEADER_BYTES + GCP__FAST_ZERO_MAX &&
+            inline_space(heap, size, &r)) {
+            heap->collected_since_alloc = false;
+            *out = r;
+            gcp__obj_init_small(heap, r, GCP_KIND_ARRAY, type_index, (uint32_t)size,
+                                heap->ops->new_object_word);
+            gcp__store32(heap->mem->base + r + GCP_ARRAY_LENGTH, length);
+            return GCP_OK;
+        }
+    }
+    return alloc_array_slow(heap, type_index, length, out);
 }
 
-/* Validates ref as an object of `kind` (GCP_EINVAL for null/i31, GCP_ETYPE
- * for another kind). */
-static gcp_status get_obj(gcp_heap *heap, gcp_ref ref, gcp_kind kind, gcp_obj *o)
+/* Validates ref, given by the host, as an object of `kind` for a mutator
+ * operation: the heap usable, then gcp__host_ref. */
+static GCP__ALWAYS_INLINE gcp_status get_obj(gcp_heap *heap, gcp_ref ref, gcp_kind kind,
+                                             gcp_objv *v)
 {
     gcp_status st = gcp__heap_usable(heap);
     if (st != GCP_OK)
         return st;
-    st = gcp__obj_check(heap, ref, o);
-    if (st != GCP_OK)
-        return st;
-    return o->kind == kind ? GCP_OK : GCP_ETYPE;
+    return gcp__host_ref(heap, ref, (int)kind, v);
 }
 
-gcp_status gcp_heap_externref_host_data(gcp_heap *heap, gcp_ref ref, uint32_t *out_id)
+/* The id of externref ref (validated as one). */
+static gcp_status externref_id(gcp_heap *heap, gcp_ref ref, uint32_t *out_id)
 {
-    gcp_obj o;
-    gcp_status st = get_obj(heap, ref, GCP_KIND_EXTERNREF, &o);
+    gcp_objv v;
+    gcp_status st = get_obj(heap, ref, GCP_KIND_EXTERNREF, &v);
     if (st != GCP_OK)
         return st;
     if (!out_id)
         return GCP_EINVAL;
-    *out_id = gcp__externref_id(&o);
+    *out_id = gcp__load32(v.p + GCP_OBJ_PAYLOAD);
     return GCP_OK;
+}
+
+gcp_status gcp_heap_externref_host_data(gcp_heap *heap, gcp_ref ref, uint32_t *out_id)
+{
+    return externref_id(heap, ref, out_id);
 }
 
 gcp_status gcp_heap_externref_data(gcp_heap *heap, gcp_hostdata *table, gcp_ref ref,
                                    void **out)
 {
     uint32_t id;
-    gcp_status st = gcp_heap_externref_host_data(heap, ref, &id);
+    gcp_status st = externref_id(heap, ref, &id);
     if (st != GCP_OK)
         return st;
     if (!table || !out)
@@ -158,17 +261,17 @@ gcp_status gcp_heap_externref_data(gcp_heap *heap, gcp_hostdata *table, gcp_ref 
 /* The write barrier on a slot at byte `at` of validated object o: checks
  * the old value read from the heap and the new one, lets the collector see
  * the change, then stores. */
-static gcp_status store_ref(gcp_heap *heap, gcp_hostdata *table, const gcp_obj *o,
-                            uint32_t at, gcp_ref value)
+static gcp_status store_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref owner,
+                            const gcp_objv *o, uint32_t at, gcp_ref value)
 {
     gcp_ref old = gcp__load32(o->p + at);
     gcp_status st = gcp__ref_check(heap, old);
     if (st == GCP_OK)
-        st = gcp__ref_check(heap, value);
+        st = gcp__host_ref(heap, value, GCP__WANT_VALUE, NULL);
     if (st != GCP_OK)
         return st;
     if (heap->ops->write) {
-        st = heap->ops->write(heap, table, o->ref, old, value);
+        st = heap->ops->write(heap, table, owner, old, value);
         if (st != GCP_OK)
             return st;
     }
@@ -177,7 +280,7 @@ static gcp_status store_ref(gcp_heap *heap, gcp_hostdata *table, const gcp_obj *
 }
 
 /* A ref read from the heap, validated before it reaches the host. */
-static gcp_status load_ref(gcp_heap *heap, const gcp_obj *o, uint32_t at, gcp_ref *out)
+static gcp_status load_ref(gcp_heap *heap, const gcp_objv *o, uint32_t at, gcp_ref *out)
 {
     gcp_ref v = gcp__load32(o->p + at);
     gcp_status st = gcp__ref_check(heap, v);
@@ -190,7 +293,7 @@ static gcp_status load_ref(gcp_heap *heap, const gcp_obj *o, uint32_t at, gcp_re
 /* ---------------------------------------------------------------- structs */
 
 /* Index of the first ref field ending after `offset` (n_refs if none). */
-static uint32_t first_ref_after(const gcp_type *t, uint32_t offset)
+static GCP__ALWAYS_INLINE uint32_t first_ref_after(const gcp_type *t, uint32_t offset)
 {
     uint32_t lo = 0, hi = t->n_refs;
     while (lo < hi) {
@@ -204,7 +307,7 @@ static uint32_t first_ref_after(const gcp_type *t, uint32_t offset)
 }
 
 /* Checks that [offset, offset + 4) is a ref field of struct o. */
-static gcp_status ref_field(const gcp_obj *o, uint32_t offset)
+static GCP__ALWAYS_INLINE gcp_status ref_field(const gcp_objv *o, uint32_t offset)
 {
     const gcp_type *t = o->type;
     if ((uint64_t)offset + 4u > t->payload_bytes)
@@ -213,25 +316,12 @@ static gcp_status ref_field(const gcp_obj *o, uint32_t offset)
     return (i < t->n_refs && t->ref_offsets[i] == offset) ? GCP_OK : GCP_ETYPE;
 }
 
-/* memcpy with the common field widths as constants, so that they compile
- * to single moves instead of a library call. */
-static inline void copy_scalar(void *dst, const void *src, size_t len)
-{
-    switch (len) {
-    case 8: memcpy(dst, src, 8); break;
-    case 4: memcpy(dst, src, 4); break;
-    case 2: memcpy(dst, src, 2); break;
-    case 1: memcpy(dst, src, 1); break;
-    default: memcpy(dst, src, len); break;
-    }
-}
-
 /* Checks that [offset, offset + len) lies in the payload and holds no ref. */
-static gcp_status scalar_range(const gcp_obj *o, uint32_t offset, size_t len)
+static gcp_status scalar_range(const gcp_objv *o, uint32_t offset, size_t len)
 {
     const gcp_type *t = o->type;
-    if (len == 0 || len > GCP_MAX_STRUCT_BYTES || len > t->payload_bytes ||
-        offset > t->payload_bytes - len)
+    /* len - 1 wraps for 0; payload_bytes <= GCP_MAX_STRUCT_BYTES. */
+    if (len - 1 >= t->payload_bytes || offset > t->payload_bytes - len)
         return GCP_EBOUNDS;
     uint32_t i = first_ref_after(t, offset);
     if (i < t->n_refs && t->ref_offsets[i] < offset + len)
@@ -241,7 +331,7 @@ static gcp_status scalar_range(const gcp_obj *o, uint32_t offset, size_t len)
 
 gcp_status gcp_struct_get_ref(gcp_heap *heap, gcp_ref obj, uint32_t offset, gcp_ref *out)
 {
-    gcp_obj o;
+    gcp_objv o;
     gcp_status st = get_obj(heap, obj, GCP_KIND_STRUCT, &o);
     if (st == GCP_OK)
         st = out ? ref_field(&o, offset) : GCP_EINVAL;
@@ -253,49 +343,84 @@ gcp_status gcp_struct_get_ref(gcp_heap *heap, gcp_ref obj, uint32_t offset, gcp_
 gcp_status gcp_struct_set_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref obj,
                               uint32_t offset, gcp_ref value)
 {
-    gcp_obj o;
+    gcp_objv o;
     gcp_status st = get_obj(heap, obj, GCP_KIND_STRUCT, &o);
     if (st == GCP_OK)
         st = ref_field(&o, offset);
     if (st != GCP_OK)
         return st;
-    return store_ref(heap, table, &o, GCP_OBJ_PAYLOAD + offset, value);
+    return store_ref(heap, table, obj, &o, GCP_OBJ_PAYLOAD + offset, value);
 }
 
-gcp_status gcp_struct_read(gcp_heap *heap, gcp_ref obj, uint32_t offset, void *buf, size_t len)
+/* The fast path's range check of a scalar access to a struct of type t:
+ * inside the payload, at most GCP__FAST_COPY_MAX bytes, and wholly before
+ * the first ref field or after the last (no search).  False sends the
+ * access to the slow path, which tells GCP_EBOUNDS, GCP_ETYPE, a range
+ * between ref fields and a long copy apart. */
+static GCP__ALWAYS_INLINE bool scalar_range_fast(const gcp_type *t, uint32_t offset, size_t len)
 {
-    gcp_obj o;
+    /* len - 1 wraps for 0; payload_bytes <= GCP_MAX_STRUCT_BYTES. */
+    if (len - 1 >= t->payload_bytes || offset > t->payload_bytes - len)
+        return false;
+    if (len > GCP__FAST_COPY_MAX)
+        return false;
+    return offset + len <= t->refs_from || offset >= t->refs_to;
+}
+
+static GCP__COLD gcp_status struct_read_slow(gcp_heap *heap, gcp_ref obj, uint32_t offset,
+                                             void *buf, size_t len)
+{
+    gcp_objv o;
     gcp_status st = get_obj(heap, obj, GCP_KIND_STRUCT, &o);
     if (st == GCP_OK)
         st = buf ? scalar_range(&o, offset, len) : GCP_EINVAL;
     if (st != GCP_OK)
         return st;
-    if (len > GCP_MAX_STRUCT_BYTES) /* scalar_range refused it; this tells the optimiser */
-        return GCP_EBOUNDS;
-    copy_scalar(buf, o.p + GCP_OBJ_PAYLOAD + offset, len);
+    gcp__copy(buf, o.p + GCP_OBJ_PAYLOAD + offset, len);
+    return GCP_OK;
+}
+
+gcp_status gcp_struct_read(gcp_heap *heap, gcp_ref obj, uint32_t offset, void *buf, size_t len)
+{
+    gcp_objv o;
+    if (heap_usable_fast(heap) && gcp__host_ref_fast(heap, obj, GCP_KIND_STRUCT, &o) && buf &&
+        scalar_range_fast(o.type, offset, len)) {
+        gcp__copy_small(buf, o.p + GCP_OBJ_PAYLOAD + offset, len);
+        return GCP_OK;
+    }
+    return struct_read_slow(heap, obj, offset, buf, len);
+}
+
+static GCP__COLD gcp_status struct_write_slow(gcp_heap *heap, gcp_ref obj, uint32_t offset,
+                                              const void *buf, size_t len)
+{
+    gcp_objv o;
+    gcp_status st = get_obj(heap, obj, GCP_KIND_STRUCT, &o);
+    if (st == GCP_OK)
+        st = buf ? scalar_range(&o, offset, len) : GCP_EINVAL;
+    if (st != GCP_OK)
+        return st;
+    gcp__copy(o.p + GCP_OBJ_PAYLOAD + offset, buf, len);
     return GCP_OK;
 }
 
 gcp_status gcp_struct_write(gcp_heap *heap, gcp_ref obj, uint32_t offset, const void *buf,
                             size_t len)
 {
-    gcp_obj o;
-    gcp_status st = get_obj(heap, obj, GCP_KIND_STRUCT, &o);
-    if (st == GCP_OK)
-        st = buf ? scalar_range(&o, offset, len) : GCP_EINVAL;
-    if (st != GCP_OK)
-        return st;
-    if (len > GCP_MAX_STRUCT_BYTES) /* scalar_range refused it; this tells the optimiser */
-        return GCP_EBOUNDS;
-    copy_scalar(o.p + GCP_OBJ_PAYLOAD + offset, buf, len);
-    return GCP_OK;
+    gcp_objv o;
+    if (heap_usable_fast(heap) && gcp__host_ref_fast(heap, obj, GCP_KIND_STRUCT, &o) && buf &&
+        scalar_range_fast(o.type, offset, len)) {
+        gcp__copy_small(o.p + GCP_OBJ_PAYLOAD + offset, buf, len);
+        return GCP_OK;
+    }
+    return struct_write_slow(heap, obj, offset, buf, len);
 }
 
 /* ---------------------------------------------------------------- arrays */
 
 /* Validates arr and index; `refs` says which element kind the caller wants. */
-static gcp_status array_elem(gcp_heap *heap, gcp_ref arr, uint32_t index, bool refs,
-                             gcp_obj *o, uint32_t *at)
+static GCP__ALWAYS_INLINE gcp_status array_elem(gcp_heap *heap, gcp_ref arr, uint32_t index,
+                                                bool refs, gcp_objv *o, uint32_t *at)
 {
     gcp_status st = get_obj(heap, arr, GCP_KIND_ARRAY, o);
     if (st != GCP_OK)
@@ -304,13 +429,24 @@ static gcp_status array_elem(gcp_heap *heap, gcp_ref arr, uint32_t index, bool r
         return GCP_ETYPE;
     if (index >= o->length)
         return GCP_EBOUNDS;
-    *at = GCP_ARRAY_ELEMS + index * o->type->elem_bytes;
+    *at = GCP_ARRAY_ELEMS + (index << o->type->elem_shift);
     return GCP_OK;
+}
+
+/* One element of 1 << shift bytes (shift 0..3), a fixed-width move. */
+static inline void copy_elem(void *dst, const void *src, uint8_t shift)
+{
+    switch (shift) {
+    case 0: memcpy(dst, src, 1); break;
+    case 1: memcpy(dst, src, 2); break;
+    case 2: memcpy(dst, src, 4); break;
+    default: memcpy(dst, src, 8); break;
+    }
 }
 
 gcp_status gcp_array_length(gcp_heap *heap, gcp_ref arr, uint32_t *out)
 {
-    gcp_obj o;
+    gcp_objv o;
     gcp_status st = get_obj(heap, arr, GCP_KIND_ARRAY, &o);
     if (st != GCP_OK)
         return st;
@@ -322,7 +458,7 @@ gcp_status gcp_array_length(gcp_heap *heap, gcp_ref arr, uint32_t *out)
 
 gcp_status gcp_array_get_ref(gcp_heap *heap, gcp_ref arr, uint32_t index, gcp_ref *out)
 {
-    gcp_obj o;
+    gcp_objv o;
     uint32_t at;
     gcp_status st = array_elem(heap, arr, index, true, &o, &at);
     if (st != GCP_OK)
@@ -335,36 +471,36 @@ gcp_status gcp_array_get_ref(gcp_heap *heap, gcp_ref arr, uint32_t index, gcp_re
 gcp_status gcp_array_set_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref arr,
                              uint32_t index, gcp_ref value)
 {
-    gcp_obj o;
+    gcp_objv o;
     uint32_t at;
     gcp_status st = array_elem(heap, arr, index, true, &o, &at);
     if (st != GCP_OK)
         return st;
-    return store_ref(heap, table, &o, at, value);
+    return store_ref(heap, table, arr, &o, at, value);
 }
 
 gcp_status gcp_array_read(gcp_heap *heap, gcp_ref arr, uint32_t index, void *out)
 {
-    gcp_obj o;
+    gcp_objv o;
     uint32_t at;
     gcp_status st = array_elem(heap, arr, index, false, &o, &at);
     if (st != GCP_OK)
         return st;
     if (!out)
         return GCP_EINVAL;
-    memcpy(out, o.p + at, o.type->elem_bytes);
+    copy_elem(out, o.p + at, o.type->elem_shift);
     return GCP_OK;
 }
 
 gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, const void *in)
 {
-    gcp_obj o;
+    gcp_objv o;
     uint32_t at;
     gcp_status st = array_elem(heap, arr, index, false, &o, &at);
     if (st != GCP_OK)
         return st;
     if (!in)
         return GCP_EINVAL;
-    memcpy(o.p + at, in, o.type->elem_bytes);
+    copy_elem(o.p + at, in, o.type->elem_shift);
     return GCP_OK;
 }

@@ -15,7 +15,8 @@
  *  - host-side memory comes from gcp__malloc and friends (lib/metadata.h).
  *
  * Adding a collector: define a `const gcp_collector_ops` in its own file
- * (see lib/null.c), declare it below and return it from
+ * (see lib/null.c; inline_alloc may stay GCP_INLINE_ALLOC_NONE), declare
+ * it below and return it from
  * gcp__collector_ops() in lib/heap.c for its gcp_collector kind.  Useful
  * pieces: lib/object.h (validation, ref slots, header words, free blocks),
  * gcp__heap_grow, gcp__heap_corrupt, gcp__hostdata_reclaim (lib/hostdata.h),
@@ -54,8 +55,21 @@ typedef struct gcp_gc_view {
     int trace_pending;              /* DRC: 0 none, 1 after a failed allocation, 2 requested */
 } gcp_gc_view;
 
+/* Allocation the heap core may do inline, without calling the alloc hook
+ * (see gcp_collector_ops.inline_alloc). */
+typedef enum gcp_inline_alloc {
+    GCP_INLINE_ALLOC_NONE = 0,   /* always the alloc hook */
+    GCP_INLINE_ALLOC_BUMP,       /* cdata is the null collector's gcp_bump (lib/null.h) */
+    GCP_INLINE_ALLOC_FREELIST    /* cdata starts with a gcp_flc (lib/trace.h, gcp__fl_bump) */
+} gcp_inline_alloc;
+
 typedef struct gcp_collector_ops {
     const char *name;
+
+    /* What the core's fast allocation path may do without the alloc hook
+     * (the hook still gets every allocation it does not take): the same
+     * bump the hook would make first, with nothing else to do on success. */
+    gcp_inline_alloc inline_alloc;
 
     /* Value written into the collector word (header bytes 12..15) of every
      * new object (DRC: an initial count of 1 for the caller's reference). */

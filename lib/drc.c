@@ -651,6 +651,8 @@ static void drc_request_full(gcp_heap *heap) { ((drc_heap *)heap->cdata)->trace_
 
 const gcp_collector_ops gcp__drc_collector = {
     .name = "drc",
+    /* drc_alloc adds nothing to a successful bump. */
+    .inline_alloc = GCP_INLINE_ALLOC_FREELIST,
     .new_object_word = 1,
     .create = drc_create,
     .destroy = drc_destroy,

@@ -73,19 +73,30 @@ void gcp__fl_reset(gcp_freelist *fl);
  * Runs gcp__fl_coalesce once before giving up when blocks were freed since
  * the last rebuild. */
 gcp_status gcp__fl_alloc_slow(gcp_freelist *fl, uint32_t size, gcp_ref *out);
+
+/* gcp__fl_alloc's inline case, which the heap core also takes directly:
+ * every list empty (a fresh heap, or one whose garbage all went back to
+ * the frontier) and room below the bound: a bump of the frontier (host
+ * memory), so the block is inside the bound.  False, changing nothing,
+ * otherwise. */
+static inline __attribute__((always_inline)) bool gcp__fl_bump(gcp_freelist *fl, uint64_t size,
+                                                               gcp_ref *out)
+{
+    uint64_t end = fl->frontier + size;
+    if ((fl->nonempty[0] | fl->nonempty[1]) != 0 || end > fl->heap->mem->bound ||
+        end > UINT32_MAX)
+        return false;
+    *out = (gcp_ref)fl->frontier;
+    fl->frontier = end;
+    if (end > fl->high_water)
+        fl->high_water = end;
+    return true;
+}
+
 static inline gcp_status gcp__fl_alloc(gcp_freelist *fl, uint32_t size, gcp_ref *out)
 {
-    /* Fast path: every list empty (a fresh heap, or one whose garbage all
-     * went back to the frontier) and room below the bound: a bump. */
-    uint64_t end = fl->frontier + size;
-    if ((fl->nonempty[0] | fl->nonempty[1]) == 0 && end <= fl->heap->mem->bound &&
-        end <= UINT32_MAX) {
-        *out = (gcp_ref)fl->frontier;
-        fl->frontier = end;
-        if (end > fl->high_water)
-            fl->high_water = end;
+    if (gcp__fl_bump(fl, size, out))
         return GCP_OK;
-    }
     return gcp__fl_alloc_slow(fl, size, out);
 }
 

@@ -14,7 +14,7 @@ gcp_status gcp_heap_clone_ref(gcp_heap *heap, gcp_ref src, gcp_ref *out)
         return st;
     if (!out)
         return GCP_EINVAL;
-    st = gcp__ref_check(heap, src);
+    st = gcp__host_ref(heap, src, GCP__WANT_VALUE, NULL);
     if (st == GCP_OK && gcp_ref_is_heap(src) && heap->ops->clone)
         st = heap->ops->clone(heap, src);
     if (st == GCP_OK)
@@ -31,9 +31,9 @@ gcp_status gcp_heap_write_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref *dst,
     if (!dst)
         return GCP_EINVAL;
     gcp_ref old = *dst, value = src ? *src : GCP_REF_NULL;
-    st = gcp__ref_check(heap, old);
+    st = gcp__host_ref(heap, old, GCP__WANT_VALUE, NULL);
     if (st == GCP_OK)
-        st = gcp__ref_check(heap, value);
+        st = gcp__host_ref(heap, value, GCP__WANT_VALUE, NULL);
     if (st == GCP_OK && heap->ops->write)
         st = heap->ops->write(heap, table, GCP_REF_NULL, old, value);
     if (st == GCP_OK)
@@ -51,7 +51,7 @@ gcp_status gcp_heap_expose_ref(gcp_heap *heap, gcp_ref ref)
     gcp_status st = gcp__heap_usable(heap);
     if (st != GCP_OK)
         return st;
-    st = gcp__ref_check(heap, ref);
+    st = gcp__host_ref(heap, ref, GCP__WANT_VALUE, NULL);
     if (st == GCP_OK && gcp_ref_is_heap(ref) && heap->ops->expose)
         st = heap->ops->expose(heap, ref);
     return st;
@@ -95,7 +95,7 @@ static gcp_status check_roots(gcp_heap *heap, const gcp_roots *roots)
         gcp_ref r;
         gcp_status st = gcp__roots_value(roots, i, &r);
         if (st == GCP_OK)
-            st = gcp__ref_check(heap, r);
+            st = gcp__host_ref(heap, r, GCP__WANT_VALUE, NULL);
         if (st != GCP_OK)
             return st;
     }

@@ -10,11 +10,13 @@
 #include "gcpool.h"
 #include "lib/collector.h"
 #include "lib/mem.h"
+#include "lib/types.h"
 
 struct gcp_heap {
     gcp_mem *mem;                         /* the owner's descriptor */
     const struct gcp_collector_ops *ops;
     gcp_types *types;                     /* shared registry, retained (may be NULL) */
+    gcp_types_snap tsnap;                 /* this heap's snapshot of it (lib/types.h) */
     uint32_t step_budget;
     uint32_t growth_percent;              /* gc_heap_growth_percent; 0: grow freely */
     /* The collector asks for a collection (NEED_GC) before growing past
@@ -71,7 +73,23 @@ gcp_status gcp__heap_grow(gcp_heap *heap, size_t min_bound);
 
 /* GCP_OK if mutator operations may run: GCP_EINVAL for NULL, GCP_EPOISONED,
  * GCP_EBUSY while a collection is in progress. */
-gcp_status gcp__heap_usable(const gcp_heap *heap);
+static inline gcp_status gcp__heap_usable(const gcp_heap *heap)
+{
+    if (!heap)
+        return GCP_EINVAL;
+    if (heap->poisoned)
+        return GCP_EPOISONED;
+    if (heap->gc.active)
+        return GCP_EBUSY;
+    return GCP_OK;
+}
+
+/* The type at index in the heap's registry (NULL if not registered),
+ * through the heap's snapshot. */
+static inline const gcp_type *gcp__heap_type(gcp_heap *heap, uint32_t index)
+{
+    return gcp__types_lookup(heap->types, &heap->tsnap, index);
+}
 
 /* Ends the collection in progress, if any, through the collector's
  * gc_abort, which may still write into the heap (a sweep hands back what it

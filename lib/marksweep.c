@@ -192,6 +192,7 @@ static void ms_gc_abort(gcp_collection *gc)
 
 const gcp_collector_ops gcp__marksweep_collector = {
     .name = "marksweep",
+    .inline_alloc = GCP_INLINE_ALLOC_FREELIST,
     .new_object_word = 0,
     .create = ms_create,
     .destroy = ms_destroy,

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The null collector: bump allocation, never reclaims.  Its collector data
  * is a gcp_bump that compiled code may use to allocate inline, so `next` is
- * re-validated on every allocation. */
+ * re-validated on every allocation (the inline part is in lib/null.h). */
 #include <stdint.h>
 
 #include "lib/metadata.h"
 #include "lib/collector.h"
 #include "lib/heap.h"
+#include "lib/null.h"
 #include "lib/object.h"
 
 static uint32_t limit_of(const gcp_heap *heap)
@@ -37,7 +38,7 @@ static void null_reset(gcp_heap *heap)
     b->limit = limit_of(heap);
 }
 
-static gcp_status null_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out)
+gcp_status gcp__null_alloc_slow(gcp_heap *heap, uint32_t size, gcp_ref *out)
 {
     gcp_bump *b = heap->cdata;
     uint64_t next = b->next;
@@ -90,11 +91,12 @@ static size_t null_high_water(const gcp_heap *heap)
 
 const gcp_collector_ops gcp__null_collector = {
     .name = "null",
+    .inline_alloc = GCP_INLINE_ALLOC_BUMP,
     .new_object_word = 0,
     .create = null_create,
     .destroy = null_destroy,
     .reset = null_reset,
-    .alloc = null_alloc,
+    .alloc = gcp__null_alloc_slow,
     .clone = NULL,
     .write = NULL,
     .expose = NULL,

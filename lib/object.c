@@ -59,7 +59,7 @@ static gcp_status check_object(gcp_heap *heap, gcp_obj *o)
         break;
     case GCP_KIND_STRUCT:
     case GCP_KIND_ARRAY:
-        o->type = gcp__types_get(heap->types, o->type_index);
+        o->type = gcp__heap_type(heap, o->type_index);
         if (!o->type || o->type->kind != o->kind)
             return gcp__heap_corrupt(heap);
         break;
@@ -73,7 +73,11 @@ static gcp_status check_object(gcp_heap *heap, gcp_obj *o)
             return gcp__heap_corrupt(heap);
         o->length = gcp__load32(o->p + GCP_ARRAY_LENGTH);
     }
-    uint64_t want = gcp__obj_size_for(o->kind, o->type, o->length);
+    uint64_t want;
+    if (o->kind == GCP_KIND_STRUCT)
+        want = o->type->obj_bytes;   /* gcp__obj_size_for, precomputed */
+    else
+        want = gcp__obj_size_for(o->kind, o->type, o->length);
     if (want == 0 || want != o->size)
         return gcp__heap_corrupt(heap);
     return GCP_OK;
@@ -116,23 +120,31 @@ gcp_status gcp__obj_check_block(gcp_heap *heap, gcp_ref ref, gcp_obj *out)
     return check_object(heap, out);
 }
 
+gcp_status gcp__host_ref(gcp_heap *heap, gcp_ref ref, int want, gcp_objv *v)
+{
+    if (want == GCP__WANT_VALUE)
+        return gcp_ref_is_heap(ref) ? gcp__ref_check(heap, ref) : GCP_OK;
+    if (want != GCP__WANT_OBJECT && gcp__obj_is(heap, ref, (gcp_kind)want, v))
+        return GCP_OK;
+    /* The exact status: gcp__obj_check's, then the kind. */
+    gcp_obj o;
+    gcp_status st = gcp__obj_check(heap, ref, &o);
+    if (st != GCP_OK)
+        return st;
+    if (want != GCP__WANT_OBJECT && o.kind != (gcp_kind)want)
+        return GCP_ETYPE;
+    v->p = o.p;
+    v->type = o.type;
+    v->length = o.length;
+    return GCP_OK;
+}
+
 gcp_status gcp__ref_check(gcp_heap *heap, gcp_ref ref)
 {
     if (!gcp_ref_is_heap(ref))
         return GCP_OK;
     gcp_obj o;
     return gcp__obj_check(heap, ref, &o);
-}
-
-void gcp__obj_init(gcp_heap *heap, gcp_ref off, gcp_kind kind, uint32_t type_index,
-                   uint32_t size, uint32_t cword)
-{
-    uint8_t *p = heap->mem->base + off;
-    gcp__store32(p + GCP_HDR_KIND, (uint32_t)kind);
-    gcp__store32(p + GCP_HDR_TYPE, type_index);
-    gcp__store32(p + GCP_HDR_SIZE, size);
-    gcp__store32(p + GCP_HDR_CWORD, cword);
-    memset(p + GCP_OBJ_HEADER_BYTES, 0, size - GCP_OBJ_HEADER_BYTES);
 }
 
 void gcp__block_init_free(gcp_heap *heap, gcp_ref off, uint32_t size, uint32_t next)

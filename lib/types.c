@@ -13,6 +13,7 @@
 
 #define CHUNK_BITS 10u
 #define CHUNK_SIZE (1u << CHUNK_BITS)
+_Static_assert(CHUNK_SIZE == GCP_TYPES_CHUNK, "lib/types.h names the chunk size");
 #define N_CHUNKS (GCP_MAX_TYPES / CHUNK_SIZE)
 
 struct gcp_types {
@@ -77,6 +78,29 @@ const gcp_type *gcp__types_get(const gcp_types *types, uint32_t index)
     return &chunk[index & (CHUNK_SIZE - 1)];
 }
 
+const gcp_type *gcp__types_snap_get(const gcp_types *types, gcp_types_snap *snap,
+                                    uint32_t index)
+{
+    if (!types)
+        return NULL;
+    gcp_types *t = (gcp_types *)types;
+    /* The acquire load makes every type below n (and chunk 0's pointer)
+     * visible to this thread; the snapshot keeps them for later plain
+     * reads.  A heap handed to another thread travels with the host's own
+     * synchronisation, which carries the snapshot along. */
+    uint32_t n = atomic_load_explicit(&t->count, memory_order_acquire);
+    if (n > 0) {
+        snap->first = atomic_load_explicit(&t->chunks[0], memory_order_relaxed);
+        snap->n = n < CHUNK_SIZE ? n : CHUNK_SIZE;
+    }
+    if (index >= n)
+        return NULL;
+    if (index < snap->n)
+        return snap->first + index;
+    gcp_type *chunk = atomic_load_explicit(&t->chunks[index >> CHUNK_BITS], memory_order_relaxed);
+    return &chunk[index & (CHUNK_SIZE - 1)];
+}
+
 /* Appends *ty (taking ownership of ty->ref_offsets on success). */
 static gcp_status publish(gcp_types *t, const gcp_type *ty, uint32_t *out_index)
 {
@@ -131,8 +155,14 @@ gcp_status gcp_types_add_struct(gcp_types *types, uint32_t payload_bytes,
             }
         }
     }
+    /* payload_bytes <= GCP_MAX_STRUCT_BYTES: the size fits 32 bits. */
+    uint32_t obj_bytes =
+        (GCP_OBJ_PAYLOAD + payload_bytes + (GCP_OBJ_ALIGN - 1)) & ~(GCP_OBJ_ALIGN - 1);
+    uint32_t refs_from = n_refs ? offs[0] : payload_bytes;
+    uint32_t refs_to = n_refs ? offs[n_refs - 1] + 4u : 0;
     gcp_type ty = {.kind = GCP_KIND_STRUCT, .payload_bytes = payload_bytes,
-                   .n_refs = (uint32_t)n_refs, .ref_offsets = offs};
+                   .n_refs = (uint32_t)n_refs, .obj_bytes = obj_bytes,
+                   .refs_from = refs_from, .refs_to = refs_to, .ref_offsets = offs};
     gcp_status st = publish(types, &ty, out_index);
     if (st != GCP_OK)
         gcp__free(offs);
@@ -148,7 +178,8 @@ gcp_status gcp_types_add_array(gcp_types *types, uint32_t elem_bytes,
         return GCP_EINVAL;
     if (elems_are_refs && elem_bytes != 4)
         return GCP_EINVAL;
+    uint8_t shift = elem_bytes == 1 ? 0 : elem_bytes == 2 ? 1 : elem_bytes == 4 ? 2 : 3;
     gcp_type ty = {.kind = GCP_KIND_ARRAY, .elem_bytes = elem_bytes,
-                   .elems_are_refs = elems_are_refs};
+                   .elems_are_refs = elems_are_refs, .elem_shift = shift};
     return publish(types, &ty, out_index);
 }

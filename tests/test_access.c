@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Allocation and field access (lib/access.c) over the null collector:
  * layouts, errors, growth, struct and array fields, and corrupted heaps. */
+#include "gcutil.h"
 #include "heaputil.h"
 
 START_TEST(alloc_struct_layout)
@@ -472,6 +473,265 @@ START_TEST(random_corruption_never_crashes)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- fast path */
+
+/* New objects of every small size (the fixed-width zeroing goes up to 128
+ * payload bytes) read back as zero over memory compiled code dirtied, and
+ * nothing past an object's end is written. */
+START_TEST(fast_zeroing_every_size)
+{
+    /* Grow the heap, then hand the space back to the bump pointer, as
+     * compiled code may, and dirty all of it. */
+    gcp_ref big;
+    ck_assert_ok(gcp_heap_alloc_array(heap, BA, 192 * 1024, &big));
+    gcp_bump *b = gcp_heap_collector_data(heap);
+    size_t bound = gcp_heap_bound(heap);
+    b->next = GCP_HEAP_START;
+    memset(at(GCP_HEAP_START), 0xa5, bound - GCP_HEAP_START);
+    uint8_t buf[200];
+    for (uint32_t payload = 1; payload <= 200; payload++) {
+        uint32_t t;
+        ck_assert_ok(gcp_types_add_struct(types, payload, NULL, 0, &t));   /* after the heap's snapshot */
+        gcp_ref r;
+        ck_assert_ok(gcp_heap_alloc_struct(heap, t, &r));
+        uint32_t size = gcp__load32(at(r) + 8);
+        ck_assert_uint_eq(size, (16 + payload + 7) & ~7u);
+        memset(buf, 0x5a, sizeof buf);
+        ck_assert_ok(gcp_struct_read(heap, r, 0, buf, payload));
+        for (uint32_t i = 0; i < size - 16; i++)
+            ck_assert_msg(at(r)[16 + i] == 0, "payload %u: byte %u not zeroed", payload, i);
+        for (uint32_t i = 0; i < payload; i++)
+            ck_assert_uint_eq(buf[i], 0);
+        for (uint32_t i = 0; i < 8; i++)
+            ck_assert_msg(at(r + size)[i] == 0xa5, "payload %u: wrote past the object", payload);
+    }
+    for (uint32_t len = 0; len <= 140; len++) {
+        gcp_ref r;
+        ck_assert_ok(gcp_heap_alloc_array(heap, len % 2 ? BA : QA, len, &r));
+        uint32_t size = gcp__load32(at(r) + 8), got = 0;
+        ck_assert_ok(gcp_array_length(heap, r, &got));
+        ck_assert_uint_eq(got, len);
+        for (uint32_t i = 20; i < size; i++)
+            ck_assert_msg(at(r)[i] == 0, "array of %u: byte %u not zeroed", len, i);
+        for (uint32_t i = 0; i < 8; i++)
+            ck_assert_msg(at(r + size)[i] == 0xa5, "array of %u: wrote past the object", len);
+    }
+    ck_assert(!gcp_heap_is_poisoned(heap));
+}
+END_TEST
+
+/* Scalar reads and writes of every length up to past the fixed-width
+ * copies (64 bytes), at odd offsets: exactly the bytes asked for move. */
+START_TEST(fast_copies_every_length)
+{
+    uint32_t t;
+    ck_assert_ok(gcp_types_add_struct(types, 160, NULL, 0, &t));
+    gcp_ref r;
+    ck_assert_ok(gcp_heap_alloc_struct(heap, t, &r));
+    uint8_t *payload = at(r) + GCP_OBJ_PAYLOAD;
+    uint8_t in[100], out[110];
+    for (uint32_t i = 0; i < sizeof in; i++)
+        in[i] = (uint8_t)(i * 7 + 1);
+    const uint32_t offsets[] = {0, 1, 3, 8, 13};
+    for (size_t k = 0; k < sizeof offsets / sizeof offsets[0]; k++) {
+        uint32_t off = offsets[k];
+        for (size_t len = 1; len <= 100; len++) {
+            memset(payload, 0xee, 160);
+            ck_assert_ok(gcp_struct_write(heap, r, off, in, len));
+            for (uint32_t i = 0; i < 160; i++) {
+                uint8_t want = (i >= off && i < off + len) ? in[i - off] : 0xee;
+                ck_assert_msg(payload[i] == want, "write off %u len %zu: byte %u", off, len, i);
+            }
+            memset(out, 0x11, sizeof out);
+            ck_assert_ok(gcp_struct_read(heap, r, off, out, len));
+            for (size_t i = 0; i < sizeof out; i++)
+                ck_assert_msg(out[i] == (i < len ? in[i] : 0x11), "read off %u len %zu: byte %zu",
+                              off, len, i);
+        }
+    }
+}
+END_TEST
+
+/* Ref-free ranges before the first ref field, between two and after the
+ * last (the fast path takes the outer ones, the slow path the one in
+ * between), and ranges that touch a ref field. */
+START_TEST(scalar_ranges_around_refs)
+{
+    uint32_t t;
+    const uint32_t offs[] = {8, 24};
+    ck_assert_ok(gcp_types_add_struct(types, 40, offs, 2, &t));
+    gcp_ref r;
+    ck_assert_ok(gcp_heap_alloc_struct(heap, t, &r));
+    uint8_t v[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, w[16];
+    ck_assert_ok(gcp_struct_write(heap, r, 0, v, 8));
+    ck_assert_ok(gcp_struct_write(heap, r, 12, v, 12));
+    ck_assert_ok(gcp_struct_write(heap, r, 28, v, 12));
+    ck_assert_ok(gcp_struct_read(heap, r, 12, w, 12));
+    ck_assert_mem_eq(w, v, 12);
+    ck_assert_ok(gcp_struct_read(heap, r, 28, w, 12));
+    ck_assert_mem_eq(w, v, 12);
+    ck_assert_status(gcp_struct_write(heap, r, 4, v, 5), GCP_ETYPE);
+    ck_assert_status(gcp_struct_read(heap, r, 11, w, 1), GCP_ETYPE);
+    ck_assert_status(gcp_struct_read(heap, r, 20, w, 8), GCP_ETYPE);
+    ck_assert_status(gcp_struct_write(heap, r, 27, v, 1), GCP_ETYPE);
+    ck_assert_status(gcp_struct_read(heap, r, 0, w, 16), GCP_ETYPE);
+    ck_assert_status(gcp_struct_read(heap, r, 36, w, 5), GCP_EBOUNDS);
+    ck_assert_status(gcp_struct_write(heap, r, 40, v, 1), GCP_EBOUNDS);
+    ck_assert(!gcp_heap_is_poisoned(heap));
+}
+END_TEST
+
+/* A type registered after the heap last looked at the registry becomes
+ * valid in objects the heap already holds (the snapshot is refreshed),
+ * and an index nobody registered stays corruption. */
+START_TEST(types_registered_later)
+{
+    gcp_ref a;
+    uint8_t w[4];
+    ck_assert_ok(gcp_heap_alloc_struct(heap, E, &a));   /* E: 1 byte, size 24 */
+    ck_assert_ok(gcp_struct_read(heap, a, 0, w, 1));
+    uint32_t later;
+    ck_assert_ok(gcp_types_add_struct(types, 8, NULL, 0, &later));   /* also size 24 */
+    poke32(a, 4, later);
+    ck_assert_ok(gcp_struct_read(heap, a, 0, w, 4));
+    ck_assert_ok(gcp_struct_write(heap, a, 4, w, 4));
+    ck_assert(!gcp_heap_is_poisoned(heap));
+    poke32(a, 4, later + 1);   /* not registered (yet) */
+    ck_assert_status(gcp_struct_read(heap, a, 0, w, 1), GCP_ECORRUPT);
+    expect_poisoned_then_clean();
+}
+END_TEST
+
+/* Types past the registry's first chunk, which the heap's snapshot does
+ * not cover, take the slow path and work the same. */
+START_TEST(types_past_the_first_chunk)
+{
+    uint32_t t = 0;
+    while (gcp_types_count(types) <= GCP_TYPES_CHUNK)
+        ck_assert_ok(gcp_types_add_struct(types, 24, NULL, 0, &t));
+    ck_assert_uint_ge(t, GCP_TYPES_CHUNK);
+    uint32_t ta;
+    ck_assert_ok(gcp_types_add_array(types, 2, false, &ta));
+    gcp_ref r, a;
+    ck_assert_ok(gcp_heap_alloc_struct(heap, t, &r));
+    ck_assert_ok(gcp_heap_alloc_array(heap, ta, 5, &a));
+    uint64_t v = 0x0102030405060708u, w = 0;
+    ck_assert_ok(gcp_struct_write(heap, r, 16, &v, 8));
+    ck_assert_ok(gcp_struct_read(heap, r, 16, &w, 8));
+    ck_assert_uint_eq(w, v);
+    uint16_t e = 0xbeef, f = 0;
+    ck_assert_ok(gcp_array_write(heap, a, 4, &e));
+    ck_assert_ok(gcp_array_read(heap, a, 4, &f));
+    ck_assert_uint_eq(f, 0xbeef);
+    gcp_header h;
+    ck_assert_ok(gcp_heap_header(heap, r, &h));
+    ck_assert_uint_eq(h.type_index, t);
+    ck_assert_status(gcp_struct_read(heap, a, 0, &w, 1), GCP_ETYPE);
+    ck_assert(!gcp_heap_is_poisoned(heap));
+    poke32(r, 4, ta + 1);   /* past the registry */
+    ck_assert_status(gcp_struct_read(heap, r, 16, &w, 8), GCP_ECORRUPT);
+    expect_poisoned_then_clean();
+}
+END_TEST
+
+/* Every way a struct's header or ref can be wrong, seen through the fast
+ * entry points (gcp_struct_read and gcp_struct_write): the same statuses
+ * as the full check, a poison exactly for corruption. */
+START_TEST(fast_path_hostile_headers)
+{
+    for (int c = 0; c < 17; c++) {
+        for (int op = 0; op < 2; op++) {
+            gcp_ref a;
+            ck_assert_ok(gcp_heap_alloc_struct(heap, S, &a));   /* size 32 */
+            gcp_ref use = a;
+            gcp_status want = GCP_ECORRUPT;
+            size_t bound = gcp_heap_bound(heap);
+            switch (c) {
+            case 0: poke32(a, 0, GCP_KIND_FREE); break;
+            case 1: poke32(a, 0, 4); break;
+            case 2: poke32(a, 0, GCP_KIND_STRUCT | (1u << 16)); break;
+            case 3: poke32(a, 0, GCP_KIND_STRUCT | (0xffu << 8)); want = GCP_OK; break;
+            case 4: poke32(a, 4, gcp_types_count(types)); break;
+            case 5: poke32(a, 4, RA); break;
+            case 6: poke32(a, 4, E); break;                  /* a struct of size 24 */
+            case 7: poke32(a, 8, 40); break;
+            case 8: poke32(a, 8, UINT32_MAX - 7); break;
+            case 9:                                          /* a valid ref array of 2 */
+                poke32(a, 0, GCP_KIND_ARRAY);
+                poke32(a, 4, RA);
+                poke32(a, GCP_ARRAY_LENGTH, 2);
+                want = GCP_ETYPE;
+                break;
+            case 10:                                         /* a valid externref */
+                poke32(a, 0, GCP_KIND_EXTERNREF);
+                poke32(a, 4, 0);
+                poke32(a, 8, 24);
+                want = GCP_ETYPE;
+                break;
+            case 11: use = a + 4; break;
+            case 12: use = (gcp_ref)bound; break;
+            case 13: use = (gcp_ref)bound - 16; break;
+            case 14:                                         /* header in, object past the bound */
+                use = (gcp_ref)bound - 16;
+                memcpy(at(use), at(a), 16);
+                break;
+            case 15:                                         /* a perfect header at offset 0 */
+                use = 0;
+                memcpy(at(0), at(a), 16);
+                want = GCP_EINVAL;
+                break;
+            default: use = gcp_ref_i31_wrap(a); want = GCP_EINVAL; break;
+            }
+            uint32_t x = 0x12345678;
+            gcp_status st = op ? gcp_struct_write(heap, use, 4, &x, 4)
+                               : gcp_struct_read(heap, use, 4, &x, 4);
+            ck_assert_msg(st == want, "case %d op %d: %s, want %s", c, op, gcp_strerror(st),
+                          gcp_strerror(want));
+            if (want == GCP_ECORRUPT) {
+                expect_poisoned_then_clean();
+            } else {
+                ck_assert(!gcp_heap_is_poisoned(heap));
+                if (c == 15)
+                    memset(at(0), 0, 16);
+            }
+        }
+    }
+}
+END_TEST
+
+/* DRC and mark-sweep: the core takes room at the free lists' frontier
+ * inline while the lists are empty; new objects are zeroed over dirty
+ * memory and get the collector's word (DRC: a count of 1). */
+START_TEST(inline_alloc_freelist_collectors)
+{
+    const gcp_collector kinds[] = {GCP_COLLECTOR_DRC, GCP_COLLECTOR_MARKSWEEP};
+    for (size_t k = 0; k < 2; k++) {
+        gc_fixture f;
+        gcf_open(&f, kinds[k], 1 * MIB, 1000);
+        uint8_t *base = gcp_heap_base(f.heap);
+        gcp_ref a, b, c;
+        ck_assert_ok(gcp_heap_alloc_struct(f.heap, f.S, &a));
+        memset(base + a + 32, 0xa5, 256);   /* past the frontier */
+        ck_assert_ok(gcp_heap_alloc_struct(f.heap, f.S, &b));
+        ck_assert_uint_eq(b, a + 32);
+        ck_assert_ok(gcp_heap_alloc_array(f.heap, f.BA, 10, &c));
+        ck_assert_uint_eq(c, b + 32);
+        uint32_t word = kinds[k] == GCP_COLLECTOR_DRC ? 1 : 0, len = 0;
+        ck_assert_uint_eq(gcp__load32(base + b + 12), word);
+        ck_assert_uint_eq(gcp__load32(base + c + 12), word);
+        for (uint32_t i = 16; i < 32; i++)
+            ck_assert_uint_eq(base[b + i], 0);
+        ck_assert_ok(gcp_array_length(f.heap, c, &len));
+        ck_assert_uint_eq(len, 10);
+        for (uint32_t i = 20; i < 40; i++)
+            ck_assert_uint_eq(base[c + i], 0);
+        ck_assert_uint_eq(base[c + 40], 0xa5);   /* nothing past the object */
+        ck_assert(!gcp_heap_is_poisoned(f.heap));
+        gcf_close(&f);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("access");
@@ -494,6 +754,13 @@ int main(void)
     tcase_add_test(tc, corrupt_field_refs);
     tcase_add_test(tc, corrupt_refs_to_header);
     tcase_add_test(tc, random_corruption_never_crashes);
+    tcase_add_test(tc, fast_zeroing_every_size);
+    tcase_add_test(tc, fast_copies_every_length);
+    tcase_add_test(tc, scalar_ranges_around_refs);
+    tcase_add_test(tc, types_registered_later);
+    tcase_add_test(tc, types_past_the_first_chunk);
+    tcase_add_test(tc, fast_path_hostile_headers);
+    tcase_add_test(tc, inline_alloc_freelist_collectors);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

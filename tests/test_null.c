@@ -34,6 +34,9 @@ START_TEST(corrupt_bump_pointer)
         gcp_ref r;
         ck_assert_status(gcp_heap_alloc_struct(heap, S, &r), GCP_ECORRUPT);
         expect_poisoned_then_clean();
+        b->next = bad[i];
+        ck_assert_status(gcp_heap_alloc_array(heap, BA, 3, &r), GCP_ECORRUPT);
+        expect_poisoned_then_clean();
     }
 }
 END_TEST
