@@ -44,6 +44,7 @@
  * host kept across a collection finds a free block or poison instead of
  * another object.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "lib/collector.h"
@@ -67,7 +68,9 @@ typedef struct cp_move {
 } cp_move;
 
 typedef struct cp_heap {
-    gcp_bump bump;            /* collector data for compiled code */
+    /* Collector data for compiled code, and what the core bumps inline
+     * (GCP_INLINE_ALLOC_BUMP takes heap->cdata as a gcp_bump): first. */
+    gcp_bump bump;
     uint64_t high_water;      /* highest `next` since the reset */
     uint64_t live;            /* bytes in use after the last collection */
     uint64_t last_step_units;
@@ -85,6 +88,8 @@ typedef struct cp_heap {
     size_t i;                 /* fix roots: next root; fix / move: next plan entry */
     uint32_t part;            /* fix: slots done of plan[i]; move: bytes moved */
 } cp_heap;
+
+_Static_assert(offsetof(cp_heap, bump) == 0, "the core bumps heap->cdata as a gcp_bump");
 
 static uint32_t limit_of(const gcp_heap *heap)
 {
@@ -533,6 +538,7 @@ static void cp_inspect(const gcp_heap *heap, gcp_gc_view *out)
 const gcp_collector_ops gcp__compact_collector = {
     .name = "compact",
     .new_object_word = 0,
+    .inline_alloc = GCP_INLINE_ALLOC_BUMP,
     .create = cp_create,
     .destroy = cp_destroy,
     .reset = cp_reset,
