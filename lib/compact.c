@@ -52,6 +52,7 @@
 #include "lib/heap.h"
 #include "lib/hostdata.h"
 #include "lib/metadata.h"
+#include "lib/null.h"
 #include "lib/object.h"
 #include "lib/roots.h"
 #include "lib/trace.h"
@@ -91,11 +92,6 @@ typedef struct cp_heap {
 
 _Static_assert(offsetof(cp_heap, bump) == 0, "the core bumps heap->cdata as a gcp_bump");
 
-static uint32_t limit_of(const gcp_heap *heap)
-{
-    return heap->mem->bound > GCP_HEAP_LIMIT ? (uint32_t)GCP_HEAP_LIMIT : (uint32_t)heap->mem->bound;
-}
-
 static uint64_t max_of(const gcp_heap *heap)
 {
     return heap->mem->max < GCP_HEAP_LIMIT ? heap->mem->max : GCP_HEAP_LIMIT;
@@ -128,7 +124,7 @@ static void cp_reset(gcp_heap *heap)
 {
     cp_heap *c = heap->cdata;
     c->bump.next = GCP_HEAP_START;
-    c->bump.limit = limit_of(heap);
+    c->bump.limit = gcp__bump_limit(heap);
     c->high_water = GCP_HEAP_START;
     c->live = 0;
     c->last_step_units = 0;
@@ -150,35 +146,11 @@ static void note_high_water(cp_heap *c, uint64_t next)
         c->high_water = next;
 }
 
+/* Bumping as the null collector does, with the growth policy; the high
+ * water is noted at each collection (next only grows in between). */
 static gcp_status cp_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out)
 {
-    cp_heap *c = heap->cdata;
-    uint64_t next = c->bump.next;
-    if (!next_valid(heap, next))
-        return gcp__heap_corrupt(heap);
-    note_high_water(c, next);
-    uint64_t max = max_of(heap);
-    if ((uint64_t)size > max - GCP_HEAP_START)
-        return GCP_ETOOLARGE;
-    uint64_t end = next + size;
-    if (end > max)
-        return GCP_NEED_GC;
-    if (end > heap->mem->bound) {
-        if (!gcp__heap_may_grow(heap, end))
-            return GCP_NEED_GC;
-        gcp_status st = gcp__heap_grow(heap, (size_t)end);
-        if (st == GCP_ELIMIT)
-            return GCP_NEED_GC;
-        if (st != GCP_OK)
-            return st;
-        c->bump.limit = limit_of(heap);
-        if (end > heap->mem->bound)   /* the owner gave less than asked */
-            return GCP_NEED_GC;
-    }
-    c->bump.next = (uint32_t)end;
-    note_high_water(c, end);
-    *out = (gcp_ref)next;
-    return GCP_OK;
+    return gcp__bump_alloc(heap, size, out, true);
 }
 
 /* ---------------------------------------------------------------- phases */
@@ -394,7 +366,7 @@ static void finish(gcp_collection *gc, cp_heap *c)
             vacate(heap, end, c->top);
     }
     c->bump.next = (uint32_t)end;
-    c->bump.limit = limit_of(heap);
+    c->bump.limit = gcp__bump_limit(heap);
     note_high_water(c, end);
     note_high_water(c, c->top);
     c->live = end - GCP_HEAP_START;

@@ -10,11 +10,6 @@
 #include "lib/null.h"
 #include "lib/object.h"
 
-static uint32_t limit_of(const gcp_heap *heap)
-{
-    return heap->mem->bound > GCP_HEAP_LIMIT ? (uint32_t)GCP_HEAP_LIMIT : (uint32_t)heap->mem->bound;
-}
-
 static gcp_status null_create(gcp_heap *heap)
 {
     gcp_bump *b = gcp__calloc_lines(1, sizeof *b);
@@ -35,10 +30,10 @@ static void null_reset(gcp_heap *heap)
 {
     gcp_bump *b = heap->cdata;
     b->next = GCP_HEAP_START;
-    b->limit = limit_of(heap);
+    b->limit = gcp__bump_limit(heap);
 }
 
-gcp_status gcp__null_alloc_slow(gcp_heap *heap, uint32_t size, gcp_ref *out)
+gcp_status gcp__bump_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out, bool growth_policy)
 {
     gcp_bump *b = heap->cdata;
     uint64_t next = b->next;
@@ -53,18 +48,25 @@ gcp_status gcp__null_alloc_slow(gcp_heap *heap, uint32_t size, gcp_ref *out)
     if (end > max)
         return GCP_NEED_GC;
     if (end > heap->mem->bound) {
+        if (growth_policy && !gcp__heap_may_grow(heap, end))
+            return GCP_NEED_GC;
         gcp_status st = gcp__heap_grow(heap, (size_t)end);
         if (st == GCP_ELIMIT)
             return GCP_NEED_GC;
         if (st != GCP_OK)
             return st;
-        b->limit = limit_of(heap);
+        b->limit = gcp__bump_limit(heap);
         if (end > heap->mem->bound)   /* the owner gave less than asked */
             return GCP_NEED_GC;
     }
     b->next = (uint32_t)end;
     *out = (gcp_ref)next;
     return GCP_OK;
+}
+
+gcp_status gcp__null_alloc_slow(gcp_heap *heap, uint32_t size, gcp_ref *out)
+{
+    return gcp__bump_alloc(heap, size, out, false);
 }
 
 /* Nothing to reclaim: every collection completes in its first step. */

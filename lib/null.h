@@ -17,6 +17,17 @@
 __attribute__((noinline)) gcp_status gcp__null_alloc_slow(gcp_heap *heap, uint32_t size,
                                                           gcp_ref *out);
 
+/* The same for any collector whose heap->cdata starts with a gcp_bump
+ * (lib/compact.c): with growth_policy, growing past the soft bound first
+ * asks for a collection (gcp__heap_may_grow). */
+gcp_status gcp__bump_alloc(gcp_heap *heap, uint32_t size, gcp_ref *out, bool growth_policy);
+
+/* The bump's limit for the heap's current bound. */
+static inline uint32_t gcp__bump_limit(const gcp_heap *heap)
+{
+    return heap->mem->bound > GCP_HEAP_LIMIT ? (uint32_t)GCP_HEAP_LIMIT : (uint32_t)heap->mem->bound;
+}
+
 /* The common case of the allocation, inline: true, with *out set and the
  * bump pointer moved, when the bump pointer (which compiled code may have
  * moved or scribbled on) is aligned and past the start and next + size
