@@ -94,6 +94,44 @@ static bool stale(const gcp_heap *heap, gcp_ref ref)
     return w0 == (uint32_t)GCP_KIND_FREE || w0 == GCP_DEBUG_POISON * 0x01010101u;
 }
 
+/* The common case of gcp__obj_check in one pass (gcp__obj_is for the kind
+ * the header names, with the heap's type snapshot): true with *out filled
+ * exactly as the full check fills it, false (nothing decided) otherwise. */
+static inline bool obj_fast(gcp_heap *heap, gcp_ref ref, gcp_obj *out)
+{
+    if (ref == 0 || (ref & (GCP_OBJ_ALIGN - 1)) != 0 ||
+        (uint64_t)ref + GCP_OBJ_HEADER_BYTES > heap->mem->bound)
+        return false;
+    const uint8_t *p = heap->mem->base + ref;
+    gcp_objv v;
+    gcp_kind kind = (gcp_kind)p[GCP_HDR_KIND];
+    switch (kind) {
+    case GCP_KIND_EXTERNREF:
+        if (!gcp__obj_is(heap, ref, GCP_KIND_EXTERNREF, &v))
+            return false;
+        break;
+    case GCP_KIND_STRUCT:
+        if (!gcp__obj_is(heap, ref, GCP_KIND_STRUCT, &v))
+            return false;
+        break;
+    case GCP_KIND_ARRAY:
+        if (!gcp__obj_is(heap, ref, GCP_KIND_ARRAY, &v))
+            return false;
+        break;
+    default:
+        return false;
+    }
+    out->p = v.p;
+    out->ref = ref;
+    out->kind = kind;
+    out->flags = p[1];
+    out->type_index = gcp__load32(p + GCP_HDR_TYPE);
+    out->size = gcp__load32(p + GCP_HDR_SIZE);
+    out->length = v.length;
+    out->type = v.type;
+    return true;
+}
+
 gcp_status gcp__obj_check(gcp_heap *heap, gcp_ref ref, gcp_obj *out)
 {
     if (heap->debug && stale(heap, ref))
@@ -101,6 +139,8 @@ gcp_status gcp__obj_check(gcp_heap *heap, gcp_ref ref, gcp_obj *out)
                          "stale ref 0x%x: it points at memory a collection freed or vacated "
                          "(kept across a collection without a root or handle?)",
                          (unsigned)ref);
+    if (obj_fast(heap, ref, out))
+        return GCP_OK;
     gcp_status st = read_header(heap, ref, out);
     if (st != GCP_OK)
         return st;
@@ -109,6 +149,8 @@ gcp_status gcp__obj_check(gcp_heap *heap, gcp_ref ref, gcp_obj *out)
 
 gcp_status gcp__obj_check_block(gcp_heap *heap, gcp_ref ref, gcp_obj *out)
 {
+    if (obj_fast(heap, ref, out))
+        return GCP_OK;
     gcp_status st = read_header(heap, ref, out);
     if (st != GCP_OK)
         return st;
