@@ -439,7 +439,10 @@ GCP_API void *gcp_heap_collector_data(gcp_heap *heap);
 
 /* The null and compact collectors' collector data: compiled code may
  * allocate inline by bumping `next` while next + size <= limit, writing a
- * valid header.  A compacting collection moves `next` down. */
+ * valid header.  A compacting collection moves `next` down and leaves the
+ * bytes above it as they were (objects that died or moved), so an inline
+ * allocation writes every byte of its object, payload included (the
+ * library's own allocations zero it). */
 typedef struct gcp_bump {
     uint32_t next;   /* offset of the next free byte (8-byte aligned) */
     uint32_t limit;  /* end of the allocatable region (current bound) */
