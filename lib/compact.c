@@ -192,7 +192,11 @@ static gcp_status forward(cp_heap *c, gcp_heap *heap, gcp_ref r, gcp_ref *out)
     return GCP_OK;
 }
 
-static void end_mark(cp_heap *c)
+/* Marking is done: the plan gets room for every marked object now, in one
+ * allocation, rather than by doubling (and copying) inside later steps.
+ * More marks than objects fit below the frontier means forged, overlapping
+ * objects. */
+static gcp_status end_mark(cp_heap *c)
 {
     c->marked = gcp__trace_count(&c->tracer);
     c->found = 0;
@@ -202,7 +206,14 @@ static void end_mark(cp_heap *c)
     c->base = GCP_HEAP_START;
     gcp__vec_truncate(&c->plan, 0);
     gcp__vec_set_limit(&c->plan, gcp__max_objects(c->top));
+    if (c->marked > c->plan.cap) {
+        gcp__vec_free(&c->plan);   /* nothing to keep: no copy on growth */
+        gcp_status st = gcp__vec_reserve(&c->plan, (size_t)c->marked);
+        if (st != GCP_OK)
+            return st == GCP_ELIMIT ? gcp__heap_corrupt(c->tracer.heap) : st;
+    }
     c->phase = c->move_all ? SIZE : PLAN;
+    return GCP_OK;
 }
 
 /* move_all: the live bytes and the lowest live object, to choose a range
@@ -438,7 +449,7 @@ static gcp_status cp_gc_step(gcp_collection *gc, gcp_progress *out)
         case MARK:
             st = gcp__trace_drain(&c->tracer, budget, &units);
             if (st == GCP_OK && gcp__trace_pending(&c->tracer) == 0)
-                end_mark(c);
+                st = end_mark(c);
             break;
         case SIZE:
             st = size_some(gc->heap, c, budget, &units);

@@ -74,6 +74,7 @@ gcp_status gcp__trace_begin(gcp_tracer *t, gcp_heap *heap, uint64_t frontier)
     memset(t->marks, 0, words * sizeof *t->marks);
     t->heap = heap;
     t->frontier = frontier;
+    t->marked = 0;
     gcp__vec_truncate(&t->stack, 0);
     gcp__vec_set_limit(&t->stack, gcp__max_objects(frontier));
     return GCP_OK;
@@ -85,15 +86,6 @@ void gcp__trace_free(gcp_tracer *t)
     gcp__vec_free(&t->stack);
     t->marks = NULL;
     t->mark_words = 0;
-}
-
-uint64_t gcp__trace_count(const gcp_tracer *t)
-{
-    size_t words = (size_t)(t->frontier / GCP_OBJ_ALIGN) / 64 + 1;
-    uint64_t n = 0;
-    for (size_t i = 0; i < words; i++)
-        n += (uint64_t)__builtin_popcountll(t->marks[i]);
-    return n;
 }
 
 gcp_status gcp__reach(gcp_heap *heap, uint64_t frontier, gcp_ref r, gcp_obj *o, bool blocks)
@@ -135,6 +127,7 @@ gcp_status gcp__trace_shade(gcp_tracer *t, gcp_ref r)
         return st;
     uint64_t g = r / GCP_OBJ_ALIGN;
     t->marks[g >> 6] |= (uint64_t)1 << (g & 63u);
+    t->marked++;
     return push_grey(t, r, 0);
 }
 

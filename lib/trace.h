@@ -33,6 +33,7 @@ typedef struct gcp_tracer {
     uint64_t frontier;          /* nothing at or above it was handed out */
     uint64_t *marks;
     size_t mark_words;
+    uint64_t marked;            /* objects marked since the trace began */
     gcp_vec stack;              /* of gcp_grey; limit: objects below the frontier */
 } gcp_tracer;
 
@@ -65,7 +66,7 @@ static inline bool gcp__trace_marked(const gcp_tracer *t, gcp_ref r)
     return (t->marks[g >> 6] >> (g & 63u)) & 1u;
 }
 /* Objects marked so far. */
-uint64_t gcp__trace_count(const gcp_tracer *t);
+static inline uint64_t gcp__trace_count(const gcp_tracer *t) { return t->marked; }
 /* Validates an object a collector reached: a valid object ending at or
  * below frontier; GCP_ECORRUPT + poison otherwise, also for a FREE block
  * unless blocks is true. */
