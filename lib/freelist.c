@@ -64,6 +64,7 @@ static void clear_lists(gcp_freelist *fl)
     fl->nonempty[0] = fl->nonempty[1] = 0;
     fl->free_bytes = 0;
     fl->free_blocks = 0;
+    fl->region = fl->region_end = 0;
     fl->dirty = false;
     fl->run_start = fl->run_end = 0;
 }
@@ -97,6 +98,23 @@ void gcp__fl_free(gcp_freelist *fl, uint32_t off, uint32_t size)
 {
     push(fl, off, size);
     fl->dirty = true;
+}
+
+/* The rest of a split block becomes the region; the old region's rest (a
+ * valid free block, counted already) goes on its list. */
+static void set_region(gcp_freelist *fl, uint64_t at, uint64_t size)
+{
+    uint64_t rest = fl->region_end - fl->region;
+    if (rest != 0) {
+        fl->free_bytes -= rest;
+        fl->free_blocks--;
+        push(fl, (uint32_t)fl->region, (uint32_t)rest);
+    }
+    fl->region = at;
+    fl->region_end = at + size;
+    fl->free_bytes += size;
+    fl->free_blocks++;
+    gcp__fl_region_mark(fl, at, size);
 }
 
 /* Validates the free block at off as a member of class c; writes its size
@@ -147,7 +165,7 @@ static int take_fit(gcp_freelist *fl, uint32_t c, uint32_t size, gcp_ref *out)
             fl->free_bytes -= bsize;
             fl->free_blocks--;
             if (bsize > size)
-                push(fl, cur + size, bsize - size);
+                set_region(fl, (uint64_t)cur + size, bsize - size);
             *out = cur;
             return GCP_OK;
         }
@@ -157,6 +175,26 @@ static int take_fit(gcp_freelist *fl, uint32_t c, uint32_t size, gcp_ref *out)
     if (n == 0 && cur != 0)
         return gcp__heap_corrupt(fl->heap);
     return NOT_FOUND;
+}
+
+/* A bump of the region for any size (the inline one takes exact-class
+ * sizes only, after their class). */
+static bool from_region(gcp_freelist *fl, uint32_t size, gcp_ref *out)
+{
+    uint64_t at = fl->region, rem = fl->region_end - at;
+    if ((uint64_t)size + GCP_OBJ_HEADER_BYTES <= rem) {
+        fl->region = at + size;
+        fl->free_bytes -= size;
+        gcp__fl_region_mark(fl, at + size, rem - size);
+    } else if (size == rem) {
+        fl->region = fl->region_end;
+        fl->free_bytes -= size;
+        fl->free_blocks--;
+    } else {
+        return false;
+    }
+    *out = (gcp_ref)at;
+    return true;
 }
 
 /* First non-empty class >= c, or GCP_FL_CLASSES. */
@@ -202,6 +240,8 @@ gcp_status gcp__fl_alloc_slow(gcp_freelist *fl, uint32_t size, gcp_ref *out)
             if (r != NOT_FOUND)
                 return (gcp_status)r;
         }
+        if (from_region(fl, size, out))
+            return GCP_OK;
         uint64_t end = fl->frontier + size;
         if (end <= usable_end(heap))
             break;

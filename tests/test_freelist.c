@@ -240,6 +240,122 @@ START_TEST(limits)
 }
 END_TEST
 
+/* The rest of a split block is the region: small requests are bumped from
+ * it, its rest stays one valid free block in the heap, in no list. */
+START_TEST(split_rest_is_the_region)
+{
+    gcp_ref a = get(1024);
+    get(16);
+    gcp__fl_free(fl, a, 1024);
+    ck_assert_uint_eq(get(32), a);
+    ck_assert_uint_eq(fl->region, a + 32);
+    ck_assert_uint_eq(fl->region_end, a + 1024);
+    for (int i = 1; i < 8; i++)
+        ck_assert_uint_eq(get(32), a + 32u * (uint32_t)i);
+    ck_assert_uint_eq(get(48), a + 256);
+    uint64_t rest = 1024 - 304;
+    ck_assert_uint_eq(fl->free_bytes, rest);
+    ck_assert_uint_eq(fl->free_blocks, 1);
+    ck_assert_uint_eq(gcf_peek(&F, a + 304, GCP_HDR_KIND), GCP_KIND_FREE);
+    ck_assert_uint_eq(gcf_peek(&F, a + 304, GCP_HDR_SIZE), rest);
+    /* No list holds it. */
+    for (uint32_t c = 0; c < GCP_FL_CLASSES; c++)
+        ck_assert_uint_eq(fl->count[c], 0);
+    /* Exactly the rest: the region ends empty, nothing left behind. */
+    ck_assert_uint_eq(get((uint32_t)rest), a + 304);
+    ck_assert_uint_eq(fl->region, fl->region_end);
+    ck_assert_uint_eq(fl->free_bytes, 0);
+    ck_assert_uint_eq(fl->free_blocks, 0);
+}
+END_TEST
+
+START_TEST(region_never_leaves_an_eight_byte_tail)
+{
+    gcp_ref a = get(1024);
+    get(16);
+    gcp__fl_free(fl, a, 1024);
+    ck_assert_uint_eq(get(512), a);
+    ck_assert_uint_eq(get(480), a + 512);   /* 32 left */
+    uint64_t front = fl->frontier;
+    /* 24 would leave 8 bytes: not from the region. */
+    ck_assert_uint_eq(get(24), front);
+    ck_assert_uint_eq(fl->region, a + 992);
+    ck_assert_uint_eq(get(16), a + 992);
+    ck_assert_uint_eq(get(16), a + 1008);
+    ck_assert_uint_eq(fl->region, fl->region_end);
+}
+END_TEST
+
+/* A split elsewhere makes a new region; the old one's rest goes back on
+ * its list, where its class finds it. */
+START_TEST(old_region_goes_back_on_its_list)
+{
+    gcp_ref a = get(1024), b;
+    get(16);
+    b = get(2048);
+    get(16);
+    gcp__fl_free(fl, a, 1024);
+    gcp__fl_free(fl, b, 2048);
+    /* 1024 bin first fit: a, whole; then 1000 splits b. */
+    ck_assert_uint_eq(get(1024), a);
+    ck_assert_uint_eq(get(1000), b);
+    ck_assert_uint_eq(fl->region, b + 1000);
+    ck_assert_uint_eq(get(1000), b + 1000);   /* 48 left */
+    ck_assert_uint_eq(fl->region_end - fl->region, 48);
+    gcp_ref c = get(1024);   /* not from a 48-byte region: the frontier */
+    ck_assert_uint_eq(get(16), b + 2000);   /* but this is */
+    gcp__fl_free(fl, c, 1024);
+    ck_assert_uint_eq(get(520), c);   /* a bin request: splits c */
+    ck_assert_uint_eq(fl->region, c + 520);
+    uint32_t k = gcp__fl_class_of(32);
+    ck_assert_uint_eq(fl->count[k], 1);
+    ck_assert_uint_eq(fl->head[k], b + 2016);
+    ck_assert_uint_eq(fl->free_bytes, 32 + 1024 - 520);
+    ck_assert_uint_eq(fl->free_blocks, 2);
+    ck_assert_uint_eq(get(32), b + 2016);
+}
+END_TEST
+
+/* The heap stays parseable with a region: a rebuild finds its block,
+ * merges it with its neighbours and forgets the region. */
+START_TEST(coalesce_takes_the_region_back)
+{
+    gcp_ref a = obj(1024);
+    gcp_ref live = obj(32);
+    (void)live;
+    gcp__fl_free(fl, a, 1024);
+    ck_assert_uint_eq(get(64), a);
+    gcp__fl_free(fl, a, 64);
+    ck_assert_ok(gcp__fl_coalesce(fl));
+    ck_assert_uint_eq(fl->region, fl->region_end);
+    ck_assert_uint_eq(fl->free_blocks, 1);
+    ck_assert_uint_eq(fl->free_bytes, 1024);
+    ck_assert_uint_eq(get(1024), a);
+}
+END_TEST
+
+/* The region's bounds live in host memory: a guest rewriting its header
+ * changes nothing the next allocation takes, and a heap walk that meets
+ * the scribbled header reports the corruption. */
+START_TEST(scribbled_region_header)
+{
+    gcp_ref a = obj(1024);
+    obj(32);
+    gcp__fl_free(fl, a, 1024);
+    ck_assert_uint_eq(obj(32), a);
+    gcf_poke(&F, a + 32, GCP_HDR_SIZE, 0xfffffff0u);
+    gcf_poke(&F, a + 32, GCP_HDR_KIND, GCP_KIND_STRUCT);
+    ck_assert_uint_eq(obj(32), a + 32);
+    ck_assert_ok(gcp__fl_coalesce(fl));
+    ck_assert_uint_eq(obj(32), a + 64);
+    ck_assert_uint_eq(fl->region, a + 96);
+    ck_assert_uint_eq(gcf_peek(&F, a + 96, GCP_HDR_SIZE), 1024 - 96);
+    gcf_poke(&F, a + 96, GCP_HDR_SIZE, 0xfffffff0u);
+    ck_assert_status(gcp__fl_coalesce(fl), GCP_ECORRUPT);
+    ck_assert(gcp_heap_is_poisoned(F.heap));
+}
+END_TEST
+
 /* Frees two 32-byte blocks, so that the list is b -> a -> end. */
 static void two_free(gcp_ref *a, gcp_ref *b)
 {
@@ -355,6 +471,11 @@ int main(void)
     tcase_add_test(tc, split_larger_block);
     tcase_add_test(tc, never_leaves_an_eight_byte_tail);
     tcase_add_test(tc, bins_are_first_fit);
+    tcase_add_test(tc, split_rest_is_the_region);
+    tcase_add_test(tc, region_never_leaves_an_eight_byte_tail);
+    tcase_add_test(tc, old_region_goes_back_on_its_list);
+    tcase_add_test(tc, coalesce_takes_the_region_back);
+    tcase_add_test(tc, scribbled_region_header);
     tcase_add_test(tc, coalesce_merges_neighbours);
     tcase_add_test(tc, coalesce_gives_tail_back_to_frontier);
     tcase_add_test(tc, alloc_coalesces_before_giving_up);
