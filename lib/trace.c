@@ -75,7 +75,7 @@ gcp_status gcp__trace_begin(gcp_tracer *t, gcp_heap *heap, uint64_t frontier)
     t->heap = heap;
     t->frontier = frontier;
     t->marked = 0;
-    gcp__vec_truncate(&t->stack, 0);
+    gcp__trace_drop(t);
     gcp__vec_set_limit(&t->stack, gcp__max_objects(frontier));
     return GCP_OK;
 }
@@ -112,18 +112,15 @@ static gcp_status push_grey(gcp_tracer *t, gcp_ref r, uint32_t done)
     return GCP_OK;
 }
 
-gcp_status gcp__trace_shade(gcp_tracer *t, gcp_ref r)
+/* Validates and marks a ref that left the queue. */
+static gcp_status shade_now(gcp_tracer *t, gcp_ref r)
 {
-    if (!gcp_ref_is_heap(r))
-        return GCP_OK;
-    /* Already marked: it was validated then, and nothing rewrites headers
-     * while a collection runs (the mutator is kept out). */
-    if ((r & (GCP_OBJ_ALIGN - 1)) == 0 && (uint64_t)r + GCP_OBJ_HEADER_BYTES <= t->frontier &&
+    if ((uint64_t)r + GCP_OBJ_HEADER_BYTES <= t->frontier && (r & (GCP_OBJ_ALIGN - 1)) == 0 &&
         gcp__trace_marked(t, r))
-        return GCP_OK;
+        return GCP_OK;   /* queued twice */
     gcp_obj o;
     gcp_status st = gcp__trace_reach(t, r, &o, false);
-    if (st != GCP_OK || gcp__trace_marked(t, r))
+    if (st != GCP_OK)
         return st;
     uint64_t g = r / GCP_OBJ_ALIGN;
     t->marks[g >> 6] |= (uint64_t)1 << (g & 63u);
@@ -131,10 +128,45 @@ gcp_status gcp__trace_shade(gcp_tracer *t, gcp_ref r)
     return push_grey(t, r, 0);
 }
 
+/* Validates the oldest queued ref. */
+static gcp_status dequeue(gcp_tracer *t)
+{
+    gcp_ref r = t->queue[t->q_head];
+    t->q_head = (t->q_head + 1u) & (GCP_TRACE_QUEUE - 1u);
+    t->q_n--;
+    return shade_now(t, r);
+}
+
+gcp_status gcp__trace_shade(gcp_tracer *t, gcp_ref r)
+{
+    if (!gcp_ref_is_heap(r))
+        return GCP_OK;
+    const bool in = (r & (GCP_OBJ_ALIGN - 1)) == 0 &&
+                    (uint64_t)r + GCP_OBJ_HEADER_BYTES <= t->frontier;
+    /* Already marked: it was validated then, and nothing rewrites headers
+     * while a collection runs (the mutator is kept out). */
+    if (in && gcp__trace_marked(t, r))
+        return GCP_OK;
+    if (in)
+        __builtin_prefetch(t->heap->mem->base + r);
+    gcp_status st = GCP_OK;
+    if (t->q_n == GCP_TRACE_QUEUE)
+        st = dequeue(t);
+    t->queue[(t->q_head + t->q_n) & (GCP_TRACE_QUEUE - 1u)] = r;
+    t->q_n++;
+    return st;
+}
+
 gcp_status gcp__trace_drain(gcp_tracer *t, uint64_t budget, uint64_t *units)
 {
     gcp_vec *stack = &t->stack;
-    while (stack->n > 0 && *units < budget) {
+    while ((stack->n > 0 || t->q_n > 0) && *units < budget) {
+        if (stack->n == 0) {
+            gcp_status st = dequeue(t);
+            if (st != GCP_OK)
+                return st;
+            continue;
+        }
         gcp_grey g = *(const gcp_grey *)gcp__vec_pop(stack);
         gcp_obj o;
         gcp_status st = gcp__trace_reach(t, g.ref, &o, false);

@@ -22,12 +22,22 @@ typedef struct gcp_grey {
     uint32_t done;
 } gcp_grey;
 
+/* Refs waiting in the prefetch queue of a tracer (a power of two). */
+#define GCP_TRACE_QUEUE 8u
+
 /* Tri-colour marking state, all in host memory: a mark bitmap (one bit per
  * 8-byte granule below the frontier; compiled code cannot forge a mark, and
  * nothing stale survives from an earlier collection since the bitmap is
  * cleared each time) and the grey stack (each object is pushed once, when
  * it is marked, so its depth is bounded by the objects below the frontier).
- * White: no mark.  Grey: marked and on the stack.  Black: marked, scanned. */
+ * White: no mark.  Grey: marked and on the stack.  Black: marked, scanned.
+ *
+ * A ref found unmarked is not validated at once: its header is prefetched
+ * and the ref waits in a short FIFO queue (host memory) until
+ * GCP_TRACE_QUEUE more have been found or the stack runs dry, so the
+ * header loads of several objects overlap instead of each stalling the
+ * trace.  It is validated and marked when it leaves the queue, exactly as
+ * before; pending counts the queue too. */
 typedef struct gcp_tracer {
     gcp_heap *heap;
     uint64_t frontier;          /* nothing at or above it was handed out */
@@ -35,6 +45,8 @@ typedef struct gcp_tracer {
     size_t mark_words;
     uint64_t marked;            /* objects marked since the trace began */
     gcp_vec stack;              /* of gcp_grey; limit: objects below the frontier */
+    gcp_ref queue[GCP_TRACE_QUEUE];   /* refs found, not yet validated */
+    uint32_t q_head, q_n;
 } gcp_tracer;
 
 /* First member of the DRC and mark-sweep per-heap state (heap->cdata). */
@@ -76,13 +88,20 @@ static inline gcp_status gcp__trace_reach(gcp_tracer *t, gcp_ref r, gcp_obj *o, 
 {
     return gcp__reach(t->heap, t->frontier, r, o, blocks);
 }
-/* White -> grey for a heap ref (null and i31 are ignored). */
+/* White -> grey for a heap ref (null and i31 are ignored): the ref joins
+ * the prefetch queue; the one it pushes out is validated (GCP_ECORRUPT +
+ * poison) and marked. */
 gcp_status gcp__trace_shade(gcp_tracer *t, gcp_ref r);
-/* Grey objects waiting to be scanned. */
-static inline size_t gcp__trace_pending(const gcp_tracer *t) { return t->stack.n; }
-/* Empties the grey stack (storage kept). */
-static inline void gcp__trace_drop(gcp_tracer *t) { gcp__vec_truncate(&t->stack, 0); }
-/* Scans grey objects until the stack is empty or *units reaches budget:
+/* Grey objects waiting to be scanned, and refs waiting in the queue. */
+static inline size_t gcp__trace_pending(const gcp_tracer *t) { return t->stack.n + t->q_n; }
+/* Empties the grey stack (storage kept) and the queue. */
+static inline void gcp__trace_drop(gcp_tracer *t)
+{
+    gcp__vec_truncate(&t->stack, 0);
+    t->q_head = t->q_n = 0;
+}
+/* Scans grey objects (and validates queued refs when the stack is empty)
+ * until nothing is pending or *units reaches budget:
  * one unit per object taken, one per reference slot scanned.  More grey
  * entries than objects fit below the frontier can only come from forged
  * (overlapping) objects: GCP_ECORRUPT + poison. */

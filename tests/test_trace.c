@@ -4,6 +4,7 @@
  * DRC's backup trace. */
 #include "gcutil.h"
 #include "lib/inspect.h"
+#include "lib/trace.h"
 
 #define LEAVES 300
 
@@ -135,6 +136,50 @@ START_TEST(small_budgets_same_survivors)
 }
 END_TEST
 
+/* The prefetch queue: a ref found unmarked waits (pending, not marked yet)
+ * until GCP_TRACE_QUEUE more arrive or the stack runs dry; it is validated
+ * when it leaves, so a forged ref is still caught, one step later. */
+START_TEST(queue_delays_validation_not_marking)
+{
+    gc_fixture f;
+    gcf_open(&f, GCP_COLLECTOR_MARKSWEEP, 1 * MIB, 1000);
+    gcp_ref objs[GCP_TRACE_QUEUE + 2];
+    for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
+        ck_assert_ok(gcp_heap_alloc_struct(f.heap, f.S, &objs[i]));
+    gcp_flc *c = f.heap->cdata;
+    gcp_tracer *t = &c->tracer;
+    ck_assert_ok(gcp__trace_begin(t, f.heap, c->fl.frontier));
+    ck_assert_ok(gcp__trace_shade(t, objs[0]));
+    ck_assert_ok(gcp__trace_shade(t, objs[0]));   /* twice while queued */
+    ck_assert_uint_eq(gcp__trace_pending(t), 2);
+    ck_assert_uint_eq(t->stack.n, 0);
+    ck_assert(!gcp__trace_marked(t, objs[0]));
+    for (uint32_t i = 1; i < GCP_TRACE_QUEUE; i++)
+        ck_assert_ok(gcp__trace_shade(t, objs[i]));
+    /* The queue was full: the oldest left it, validated and marked. */
+    ck_assert(gcp__trace_marked(t, objs[0]));
+    ck_assert_uint_eq(t->stack.n, 1);
+    ck_assert_uint_eq(gcp__trace_pending(t), GCP_TRACE_QUEUE + 1);
+    uint64_t units = 0;
+    ck_assert_ok(gcp__trace_drain(t, 1000000, &units));
+    ck_assert_uint_eq(gcp__trace_pending(t), 0);
+    for (uint32_t i = 0; i < GCP_TRACE_QUEUE; i++)
+        ck_assert(gcp__trace_marked(t, objs[i]));
+    ck_assert(!gcp__trace_marked(t, objs[GCP_TRACE_QUEUE]));
+    ck_assert_uint_eq(gcp__trace_count(t), GCP_TRACE_QUEUE);   /* objs[0] once */
+    /* A forged ref (inside an object) is accepted into the queue and
+     * refused when it leaves it. */
+    ck_assert_ok(gcp__trace_shade(t, objs[GCP_TRACE_QUEUE] + 8));
+    ck_assert(!gcp_heap_is_poisoned(f.heap));
+    units = 0;
+    ck_assert_status(gcp__trace_drain(t, 1000000, &units), GCP_ECORRUPT);
+    ck_assert(gcp_heap_is_poisoned(f.heap));
+    gcp__trace_drop(t);
+    ck_assert_uint_eq(gcp__trace_pending(t), 0);
+    gcf_close(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("trace");
@@ -144,6 +189,7 @@ int main(void)
     tcase_add_test(tc, drc_trace_budget_one_array_of_leaves);
     tcase_add_test(tc, default_budget_long_array_and_stack_root);
     tcase_add_test(tc, small_budgets_same_survivors);
+    tcase_add_test(tc, queue_delays_validation_not_marking);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
