@@ -219,6 +219,8 @@ static GCP__ALWAYS_INLINE gcp_status get_obj(gcp_heap *heap, gcp_ref ref, gcp_ki
     gcp_status st = gcp__heap_usable(heap);
     if (st != GCP_OK)
         return st;
+    if (gcp__host_ref_fast(heap, ref, kind, v))
+        return GCP_OK;
     return gcp__host_ref(heap, ref, (int)kind, v);
 }
 
@@ -261,15 +263,19 @@ gcp_status gcp_heap_externref_data(gcp_heap *heap, gcp_hostdata *table, gcp_ref 
 /* The write barrier on a slot at byte `at` of validated object o: checks
  * the old value read from the heap and the new one, lets the collector see
  * the change, then stores. */
-static gcp_status store_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref owner,
-                            const gcp_objv *o, uint32_t at, gcp_ref value)
+static GCP__ALWAYS_INLINE gcp_status store_ref(gcp_heap *heap, gcp_hostdata *table,
+                                               gcp_ref owner, const gcp_objv *o, uint32_t at,
+                                               gcp_ref value)
 {
     gcp_ref old = gcp__load32(o->p + at);
-    gcp_status st = gcp__ref_check(heap, old);
-    if (st == GCP_OK)
-        st = gcp__host_ref(heap, value, GCP__WANT_VALUE, NULL);
-    if (st != GCP_OK)
-        return st;
+    gcp_status st;
+    if (!gcp__value_fast(heap, old) || !gcp__value_fast(heap, value)) {
+        st = gcp__ref_check(heap, old);
+        if (st == GCP_OK)
+            st = gcp__host_ref(heap, value, GCP__WANT_VALUE, NULL);
+        if (st != GCP_OK)
+            return st;
+    }
     if (heap->ops->write) {
         st = heap->ops->write(heap, table, owner, old, value);
         if (st != GCP_OK)
@@ -280,12 +286,15 @@ static gcp_status store_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref owner,
 }
 
 /* A ref read from the heap, validated before it reaches the host. */
-static gcp_status load_ref(gcp_heap *heap, const gcp_objv *o, uint32_t at, gcp_ref *out)
+static GCP__ALWAYS_INLINE gcp_status load_ref(gcp_heap *heap, const gcp_objv *o, uint32_t at,
+                                              gcp_ref *out)
 {
     gcp_ref v = gcp__load32(o->p + at);
-    gcp_status st = gcp__ref_check(heap, v);
-    if (st != GCP_OK)
-        return st;
+    if (!gcp__value_fast(heap, v)) {
+        gcp_status st = gcp__ref_check(heap, v);
+        if (st != GCP_OK)
+            return st;
+    }
     *out = v;
     return GCP_OK;
 }

@@ -31,9 +31,11 @@ gcp_status gcp_heap_write_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref *dst,
     if (!dst)
         return GCP_EINVAL;
     gcp_ref old = *dst, value = src ? *src : GCP_REF_NULL;
-    st = gcp__host_ref(heap, old, GCP__WANT_VALUE, NULL);
-    if (st == GCP_OK)
-        st = gcp__host_ref(heap, value, GCP__WANT_VALUE, NULL);
+    if (!gcp__value_fast(heap, old) || !gcp__value_fast(heap, value)) {
+        st = gcp__host_ref(heap, old, GCP__WANT_VALUE, NULL);
+        if (st == GCP_OK)
+            st = gcp__host_ref(heap, value, GCP__WANT_VALUE, NULL);
+    }
     if (st == GCP_OK && heap->ops->write)
         st = heap->ops->write(heap, table, GCP_REF_NULL, old, value);
     if (st == GCP_OK)

@@ -172,6 +172,29 @@ static GCP__ALWAYS_INLINE bool gcp__host_ref_fast(gcp_heap *heap, gcp_ref ref, g
     return gcp__obj_is(heap, ref, kind, v);
 }
 
+/* gcp__host_ref(heap, ref, GCP__WANT_VALUE, NULL) == GCP_OK (equally
+ * gcp__ref_check(heap, ref) == GCP_OK), inlined: null, i31, or an object
+ * of any kind that gcp__obj_is accepts.  False sends the caller to the
+ * full check for the status. */
+static GCP__ALWAYS_INLINE bool gcp__value_fast(gcp_heap *heap, gcp_ref ref)
+{
+    if (!gcp_ref_is_heap(ref))
+        return true;
+    if ((ref & (GCP_OBJ_ALIGN - 1)) != 0 || (uint64_t)ref + GCP_OBJ_HEADER_BYTES > heap->mem->bound)
+        return false;
+    gcp_objv v;
+    switch (heap->mem->base[ref + GCP_HDR_KIND]) {
+    case GCP_KIND_STRUCT:
+        return gcp__obj_is(heap, ref, GCP_KIND_STRUCT, &v);
+    case GCP_KIND_ARRAY:
+        return gcp__obj_is(heap, ref, GCP_KIND_ARRAY, &v);
+    case GCP_KIND_EXTERNREF:
+        return gcp__obj_is(heap, ref, GCP_KIND_EXTERNREF, &v);
+    default:
+        return false;
+    }
+}
+
 /* Number of reference slots in a validated object (struct ref fields, or
  * the length of a ref array; 0 otherwise). */
 static inline uint32_t gcp__obj_nrefs(const gcp_obj *o)
