@@ -65,6 +65,11 @@
 
 enum phase { IDLE, ROOTS, ZCT, SCAN, T_UNCOUNT, T_MARK, T_SWEEP };
 
+/* How far ahead the walk of the ZCT fetches headers, and how many
+ * children of freed objects wait for their count to be taken (a power of
+ * two). */
+#define DRC_PREFETCH_AHEAD 8u
+
 typedef struct drc_heap {
     gcp_flc base;              /* must stay first */
     /* Exposed set (plus the roots during a collection): open addressing,
@@ -76,6 +81,10 @@ typedef struct drc_heap {
     bool zct_overflow;         /* entries were lost: scan the heap next time */
     /* Collection state: objects to free, cursor of the current phase. */
     gcp_vec work;              /* of gcp_ref */
+    /* Children of freed objects whose count is still to be taken: their
+     * headers are being fetched (a FIFO, host memory). */
+    gcp_ref dq[DRC_PREFETCH_AHEAD];
+    uint32_t dq_head, dq_n;
     enum phase phase;
     size_t i, keep;
     uint64_t scan_at;
@@ -89,6 +98,14 @@ typedef struct drc_heap {
 static gcp_status reach(drc_heap *d, gcp_ref r, gcp_obj *o, bool blocks)
 {
     return gcp__reach(d->base.fl.heap, d->base.fl.frontier, r, o, blocks);
+}
+
+/* A hint only: the header at r is fetched if r lies below the frontier
+ * (nothing is read from it here). */
+static inline void prefetch(const drc_heap *d, gcp_ref r)
+{
+    if (gcp_ref_is_heap(r) && (uint64_t)r + GCP_OBJ_HEADER_BYTES <= d->base.fl.frontier)
+        __builtin_prefetch(d->base.fl.heap->mem->base + r);
 }
 
 /* Appends r to a table bounded by the objects below the frontier: the
@@ -258,7 +275,39 @@ static gcp_status doom(gcp_heap *heap, drc_heap *d, gcp_obj *o)
     return GCP_OK;
 }
 
-/* Frees the next object of the work list. */
+/* Takes one count from r, a child of a freed object: at zero it is doomed,
+ * or kept in the ZCT if protected. */
+static gcp_status child_dec(gcp_heap *heap, drc_heap *d, gcp_ref r)
+{
+    gcp_obj c;
+    bool zero;
+    gcp_status st = reach(d, r, &c, false);
+    if (st == GCP_OK)
+        st = count_dec(heap, c.p, &zero);
+    if (st == GCP_OK && zero) {
+        if (set_has(d, r))
+            zct_add(d, r, c.p);
+        else
+            st = doom(heap, d, &c);
+    }
+    return st;
+}
+
+/* Applies the oldest pending child decrement. */
+static gcp_status dq_take(gcp_heap *heap, drc_heap *d)
+{
+    gcp_ref r = d->dq[d->dq_head];
+    d->dq_head = (d->dq_head + 1u) & (DRC_PREFETCH_AHEAD - 1u);
+    d->dq_n--;
+    return child_dec(heap, d, r);
+}
+
+/* Frees the next object of the work list.  Its children's counts are
+ * taken through the FIFO: a child's header is prefetched when it joins,
+ * and read when DRC_PREFETCH_AHEAD more have joined (or the work list
+ * runs dry), so the misses of several children overlap.  A pending
+ * decrement keeps its child's count above zero, so no child is freed
+ * before its decrement is applied. */
 static gcp_status free_one(gcp_collection *gc, drc_heap *d, uint64_t *units)
 {
     gcp_heap *heap = gc->heap;
@@ -271,19 +320,11 @@ static gcp_status free_one(gcp_collection *gc, drc_heap *d, uint64_t *units)
         gcp_ref r = gcp__obj_ref_get(&o, i);
         if (!gcp_ref_is_heap(r))
             continue;
-        gcp_obj c;
-        bool zero;
-        st = reach(d, r, &c, false);
-        if (st == GCP_OK)
-            st = count_dec(heap, c.p, &zero);
-        if (st == GCP_OK && zero) {
-            if (set_has(d, r))
-                zct_add(d, r, c.p);
-            else
-                st = doom(heap, d, &c);
-        }
-        if (st != GCP_OK)
+        prefetch(d, r);
+        if (d->dq_n == DRC_PREFETCH_AHEAD && (st = dq_take(heap, d)) != GCP_OK)
             return st;
+        d->dq[(d->dq_head + d->dq_n) & (DRC_PREFETCH_AHEAD - 1u)] = r;
+        d->dq_n++;
     }
     st = gcp__flc_finalize(gc, &o);
     if (st != GCP_OK)
@@ -346,6 +387,10 @@ static gcp_status zct_step(gcp_heap *heap, drc_heap *d, bool *done)
         *done = true;
         return GCP_OK;
     }
+    /* The entries are in no address order: the header of one a few
+     * places ahead is fetched while this one is examined. */
+    if (d->i + DRC_PREFETCH_AHEAD < d->zct.n)
+        prefetch(d, table_at(&d->zct, d->i + DRC_PREFETCH_AHEAD));
     gcp_obj o;
     gcp_status st = reach(d, table_at(&d->zct, d->i++), &o, true);
     if (st != GCP_OK || o.kind == GCP_KIND_FREE)
@@ -483,6 +528,7 @@ static gcp_status drc_gc_start(gcp_collection *gc)
     d->phase = ROOTS;
     d->i = d->keep = 0;
     gcp__vec_truncate(&d->work, 0);
+    d->dq_head = d->dq_n = 0;
     d->base.last_step_units = 0;
     d->trace_now = d->trace_forced;
     d->trace_if_little = d->trace_wanted;
@@ -500,6 +546,10 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
     while (st == GCP_OK && units < budget) {
         if (d->work.n > 0) {
             st = free_one(gc, d, &units);
+            continue;
+        }
+        if (d->dq_n > 0) {
+            st = dq_take(heap, d);
             continue;
         }
         if (done)
@@ -547,7 +597,7 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
     d->base.last_step_units = units;
     if (st != GCP_OK)
         return st;
-    done = done && d->work.n == 0;
+    done = done && d->work.n == 0 && d->dq_n == 0;
     if (done) {
         set_clear(d);
         d->phase = IDLE;
@@ -581,6 +631,19 @@ static void drc_gc_abort(gcp_collection *gc)
     while ((r = gcp__vec_pop(&d->work)) != NULL)
         if (!gc->heap->poisoned)
             zct_add(d, *r, gc->heap->mem->base + *r);
+    /* Pending decrements are taken now (at most DRC_PREFETCH_AHEAD), so no
+     * count stays too high; a child reaching zero joins the ZCT. */
+    while (d->dq_n > 0 && !gc->heap->poisoned) {
+        gcp_ref c = d->dq[d->dq_head];
+        d->dq_head = (d->dq_head + 1u) & (DRC_PREFETCH_AHEAD - 1u);
+        d->dq_n--;
+        gcp_obj o;
+        bool zero;
+        if (reach(d, c, &o, false) == GCP_OK && count_dec(gc->heap, o.p, &zero) == GCP_OK &&
+            zero)
+            zct_add(d, c, o.p);
+    }
+    d->dq_head = d->dq_n = 0;
     gcp__trace_drop(&d->base.tracer);
     d->phase = IDLE;
 }
@@ -632,6 +695,7 @@ static void drc_reset(gcp_heap *heap)
     gcp__vec_truncate(&d->zct, 0);
     d->zct_overflow = false;
     gcp__vec_truncate(&d->work, 0);
+    d->dq_head = d->dq_n = 0;
     gcp__trace_drop(&d->base.tracer);
     d->phase = IDLE;
     d->trace_wanted = d->trace_forced = d->trace_now = d->trace_if_little = false;

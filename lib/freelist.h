@@ -127,6 +127,9 @@ static inline __attribute__((always_inline)) bool gcp__fl_bump(gcp_freelist *fl,
                         : (next & (GCP_OBJ_ALIGN - 1)) == 0 && next >= GCP_HEAP_START &&
                               (uint64_t)next + GCP_OBJ_HEADER_BYTES <= fl->frontier)) {
                 fl->head[c] = next;
+                /* The next pop reads that header: fetch it now (a hint
+                 * only; next is inside the frontier or 0). */
+                __builtin_prefetch(fl->heap->mem->base + next);
                 if ((fl->count[c] = n - 1) == 0)
                     fl->nonempty[c >> 6] &= ~((uint64_t)1 << (c & 63u));
                 fl->free_bytes -= size;

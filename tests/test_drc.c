@@ -439,6 +439,58 @@ START_TEST(steps_follow_the_budget)
 }
 END_TEST
 
+/* A collection ended half-way through freeing a tree (its roots list
+ * changed) leaves no count too high: the children whose decrement was
+ * still pending get it at the end, and the next collection frees the
+ * rest, each externref leaf finalized once. */
+START_TEST(cascade_cut_short_keeps_counts)
+{
+    enum { DEPTH = 7, LEAVES = 1 << DEPTH, NODES = LEAVES - 1 };
+    gc_fixture G;
+    gcf_open(&G, GCP_COLLECTOR_DRC, 1 * MIB, 5);
+    int fin = 0;
+    gcp_ref level[LEAVES];
+    for (int i = 0; i < LEAVES; i++)
+        level[i] = gcf_extern(&G, &fin);
+    gcp_ref nodes[NODES];
+    int made = 0;
+    for (int n = LEAVES; n > 1; n /= 2) {
+        for (int i = 0; i < n / 2; i++) {
+            gcp_ref r;
+            ck_assert_ok(gcp_heap_alloc_struct(G.heap, G.S, &r));
+            ck_assert_ok(gcp_struct_set_ref(G.heap, G.table, r, 0, level[2 * i]));
+            ck_assert_ok(gcp_struct_set_ref(G.heap, G.table, r, 8, level[2 * i + 1]));
+            ck_assert_ok(gcp_heap_drop_ref(G.heap, G.table, level[2 * i]));
+            ck_assert_ok(gcp_heap_drop_ref(G.heap, G.table, level[2 * i + 1]));
+            level[i] = nodes[made++] = r;
+        }
+    }
+    ck_assert_int_eq(made, NODES);
+    ck_assert_ok(gcp_heap_drop_ref(G.heap, G.table, level[0]));
+    gcp_roots *roots;
+    ck_assert_ok(gcp_roots_new(&roots));
+    gcp_ref spare = GCP_REF_NULL;
+    gcp_collection *gc;
+    ck_assert_ok(gcp_heap_gc_start(G.heap, roots, G.table, &gc));
+    gcp_progress p = GCP_CONTINUE;
+    while (fin < 4 && p == GCP_CONTINUE)
+        ck_assert_ok(gcp_collection_step(gc, &p));
+    ck_assert(p == GCP_CONTINUE);
+    ck_assert_int_gt(fin, 0);
+    ck_assert_int_lt(fin, LEAVES);
+    ck_assert_ok(gcp_roots_add(roots, &spare));
+    ck_assert_status(gcp_collection_step(gc, &p), GCP_ESTATE);
+    ck_assert(!gcp_heap_is_poisoned(G.heap));
+    ck_assert_ok(gcp_heap_gc(G.heap, roots, G.table));
+    ck_assert_int_eq(fin, LEAVES);
+    ck_assert_uint_eq(gcp_hostdata_count(G.table), 0);
+    for (int i = 0; i < NODES; i++)
+        ck_assert_uint_eq(gcf_peek(&G, nodes[i], GCP_HDR_KIND), GCP_KIND_FREE);
+    gcp_roots_free(roots);
+    gcf_close(&G);
+}
+END_TEST
+
 START_TEST(reset_mid_collection)
 {
     gcp_ref a = new_s();
@@ -713,6 +765,7 @@ int main(void)
     tcase_add_test(tc, queue_overflow_falls_back_to_a_scan);
     tcase_add_test(tc, steps_follow_the_budget);
     tcase_add_test(tc, reset_mid_collection);
+    tcase_add_test(tc, cascade_cut_short_keeps_counts);
     tcase_add_test(tc, full_heap_needs_gc_then_reuses);
     tcase_add_test(tc, backup_trace_frees_cycles);
     tcase_add_test(tc, backup_trace_keeps_held_cycles);
