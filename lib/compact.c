@@ -62,6 +62,14 @@ enum phase { IDLE, ROOTS, MARK, SIZE, PLAN, FIX_ROOTS, FIX, MOVE };
 
 /* Bytes copied per work unit while moving. */
 #define MOVE_CHUNK 256u
+/* Slots waiting in the fix phase's FIFO while their referents' headers
+ * (where the new addresses are) are fetched (a power of two). */
+#define FIX_AHEAD 8u
+
+typedef struct cp_fix {
+    uint32_t slot;            /* heap offset of a ref slot of a survivor */
+    gcp_ref ref;              /* the ref it held */
+} cp_fix;
 
 typedef struct cp_move {
     gcp_ref from, to;
@@ -88,6 +96,8 @@ typedef struct cp_heap {
     uint64_t lowest;          /* size: lowest live object */
     size_t i;                 /* fix roots: next root; fix / move: next plan entry */
     uint32_t part;            /* fix: slots done of plan[i]; move: bytes moved */
+    cp_fix fixq[FIX_AHEAD];   /* fix: slots read, not rewritten yet */
+    uint32_t fq_head, fq_n;
 } cp_heap;
 
 _Static_assert(offsetof(cp_heap, bump) == 0, "the core bumps heap->cdata as a gcp_bump");
@@ -316,6 +326,21 @@ static gcp_status fix_roots(gcp_collection *gc, cp_heap *c, uint64_t budget, uin
     return GCP_OK;
 }
 
+/* Rewrites the oldest slot of the fix FIFO with its referent's new
+ * address.  The slot lies in a validated survivor, which nothing moves or
+ * rewrites before the move phase. */
+static gcp_status fix_take(cp_heap *c, gcp_heap *heap)
+{
+    cp_fix f = c->fixq[c->fq_head];
+    c->fq_head = (c->fq_head + 1u) & (FIX_AHEAD - 1u);
+    c->fq_n--;
+    gcp_ref to;
+    gcp_status st = forward(c, heap, f.ref, &to);
+    if (st == GCP_OK && to != f.ref)
+        gcp__store32(heap->mem->base + f.slot, to);
+    return st;
+}
+
 static gcp_status fix_some(gcp_collection *gc, cp_heap *c, uint64_t budget, uint64_t *units)
 {
     gcp_heap *heap = gc->heap;
@@ -336,14 +361,18 @@ static gcp_status fix_some(gcp_collection *gc, cp_heap *c, uint64_t budget, uint
         uint32_t n = gcp__obj_nrefs(&o);
         while (c->part - 1 < n && *units < budget) {
             uint32_t k = c->part - 1;
-            gcp_ref r = gcp__obj_ref_get(&o, k), to;
-            st = forward(c, heap, r, &to);
-            if (st != GCP_OK)
-                return st;
-            if (to != r)
-                gcp__obj_ref_put(&o, k, to);
+            gcp_ref r = gcp__obj_ref_get(&o, k);
             c->part++;
             (*units)++;
+            if (!gcp_ref_is_heap(r))
+                continue;   /* null and i31 stay */
+            if ((uint64_t)r + GCP_OBJ_HEADER_BYTES <= c->top)
+                __builtin_prefetch(heap->mem->base + r);
+            if (c->fq_n == FIX_AHEAD && (st = fix_take(c, heap)) != GCP_OK)
+                return st;
+            c->fixq[(c->fq_head + c->fq_n) & (FIX_AHEAD - 1u)] =
+                (cp_fix){.slot = m->from + gcp__obj_ref_slot(&o, k), .ref = r};
+            c->fq_n++;
         }
         if (c->part - 1 < n)
             return GCP_OK;
@@ -351,6 +380,11 @@ static gcp_status fix_some(gcp_collection *gc, cp_heap *c, uint64_t budget, uint
         c->i++;
     }
     if (c->i >= c->plan.n) {
+        while (c->fq_n > 0) {
+            gcp_status st = fix_take(c, heap);
+            if (st != GCP_OK)
+                return st;
+        }
         c->i = 0;
         c->part = 0;
         c->phase = MOVE;
@@ -430,6 +464,7 @@ static gcp_status cp_gc_start(gcp_collection *gc)
     c->move_all = gcp__debug_enabled(heap);
     c->i = 0;
     c->part = 0;
+    c->fq_head = c->fq_n = 0;
     c->phase = ROOTS;
     c->last_step_units = 0;
     return GCP_OK;
@@ -488,6 +523,7 @@ static void cp_gc_abort(gcp_collection *gc)
     if (c->phase == FIX_ROOTS || c->phase == FIX || c->phase == MOVE)
         gc->heap->poisoned = true;
     c->phase = IDLE;
+    c->fq_head = c->fq_n = 0;
     gcp__trace_drop(&c->tracer);
     gcp__vec_truncate(&c->plan, 0);
 }
