@@ -70,7 +70,9 @@ static void usage(FILE *f)
 "                    binary-trees: the benchmarks-game shape at depths 16, 18\n"
 "                    (gcbench and binary-trees: each gcpool collector, boehm,\n"
 "                    malloc and mimalloc; gcpool's heap max is twice the\n"
-"                    smallest that fits, found by untimed runs first)\n"
+"                    smallest that fits, found by untimed runs first;\n"
+"                    gcpool-init: bottom-up nodes made with their children\n"
+"                    in one gcp_heap_alloc_struct_init)\n"
 "                    bulk:    an array of K elements (u64, or refs through the\n"
 "                             write barrier) filled element by element with\n"
 "                             the checked API vs one gcp_array_fill, each\n"
@@ -84,7 +86,8 @@ static void usage(FILE *f)
 "                    gcpool-inline, mimalloc, jemalloc-arena, boehm,\n"
 "                    boehm+collect, malloc, mmap-munmap, memset-baseline,\n"
 "                    madvise-baseline, gcpool-elems, gcpool-fill,\n"
-"                    gcpool-elems-ref, gcpool-fill-ref (default: all)\n"
+"                    gcpool-elems-ref, gcpool-fill-ref, gcpool-init\n"
+"                    (default: all)\n"
 "  --max-heap BYTES  gcpool's maximum heap for churn and threads (default 4G;\n"
 "                    suffixes K, M, G; a multiple of the page size)\n"
 "  --reps N          measured repetitions per cell, median quoted (default 5)\n"
@@ -220,7 +223,7 @@ static void parse_collector(args *a, const char *s)
 static const char *const system_names[] = {
     "gcpool", "gcpool-inline", "mimalloc", "jemalloc-arena", "boehm", "boehm+collect", "mmap-munmap",
     "memset-baseline", "madvise-baseline", "malloc", "gcpool-elems", "gcpool-fill",
-    "gcpool-elems-ref", "gcpool-fill-ref",
+    "gcpool-elems-ref", "gcpool-fill-ref", "gcpool-init",
 };
 
 /* Is name in the comma-separated list? */
@@ -468,6 +471,7 @@ static void plan_gc(plan *p, const args *a)
 static void plan_trees(plan *p, const args *a, bworkload w, uint64_t k)
 {
     add_gcpool(p, a, w, &gcpb_trees_gcpool, k, 1, 0, true);
+    add_gcpool(p, a, w, &gcpb_trees_gcpool_init, k, 1, 0, true);
     add(p, w, &gcpb_trees_boehm, BC_NONE, k, 1, 0);
     add(p, w, &gcpb_trees_malloc, BC_NONE, k, 1, 0);
     add(p, w, &gcpb_trees_mimalloc, BC_NONE, k, 1, 0);
@@ -580,7 +584,7 @@ int main(int argc, char **argv)
     /* gcpool's tree cells: the heap max, from untimed runs. */
     for (size_t i = 0; i < p.n; i++) {
         bcell *c = &p.cells[i];
-        if (c->sys != &gcpb_trees_gcpool)
+        if (c->sys != &gcpb_trees_gcpool && c->sys != &gcpb_trees_gcpool_init)
             continue;
         if (gcpb_opts.progress) {
             fprintf(stderr, "%s[heap max] %s %s/%s k=%" PRIu64 "%s", progress_tty ? "\r" : "",

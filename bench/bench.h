@@ -180,6 +180,7 @@ extern const bsys gcpb_bulk_fill_ref;
  * with Boehm's GC_MALLOC, glibc malloc/free and mimalloc's mi_malloc/mi_free
  * (each tree freed explicitly). */
 extern const bsys gcpb_trees_gcpool;
+extern const bsys gcpb_trees_gcpool_init;
 extern const bsys gcpb_trees_boehm;
 extern const bsys gcpb_trees_malloc;
 extern const bsys gcpb_trees_mimalloc;

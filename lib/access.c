@@ -170,6 +170,59 @@ gcp_status gcp_heap_alloc_struct(gcp_heap *heap, uint32_t type_index, gcp_ref *o
     return alloc_struct_slow(heap, type_index, out);
 }
 
+/* Every ref field of the image `fields` of type t passes gcp__value_fast. */
+static GCP__ALWAYS_INLINE bool image_refs_fast(gcp_heap *heap, const gcp_type *t,
+                                               const uint8_t *fields)
+{
+    for (uint32_t i = 0; i < t->n_refs; i++)
+        if (!gcp__value_fast(heap, gcp__load32(fields + t->ref_offsets[i])))
+            return false;
+    return true;
+}
+
+gcp_status gcp_heap_alloc_struct_init(gcp_heap *heap, uint32_t type_index, const void *fields,
+                                      size_t len, gcp_ref *out)
+{
+    /* The fast path: gcp_heap_alloc_struct's, for an image of at most
+     * GCP__FAST_COPY_MAX bytes whose refs gcp__value_fast accepts.  As in
+     * the slow path, each ref field goes from null to its value through
+     * the barrier, and a barrier that fails gives the new object up. */
+    gcp_ref r;
+    if (heap_usable_fast(heap) && out && fields && type_index < heap->tsnap.n) {
+        const gcp_type *t = heap->tsnap.first + type_index;
+        const uint32_t size = t->obj_bytes;
+        if (t->kind == GCP_KIND_STRUCT && len == t->payload_bytes && len <= GCP__FAST_COPY_MAX &&
+            size <= GCP_OBJ_HEADER_BYTES + GCP__FAST_ZERO_MAX &&
+            image_refs_fast(heap, t, fields) && inline_space(heap, size, &r)) {
+            heap->collected_since_alloc = false;
+            gcp__obj_init_small(heap, r, GCP_KIND_STRUCT, type_index, size,
+                                heap->ops->new_object_word);
+            uint8_t *payload = heap->mem->base + r + GCP_OBJ_PAYLOAD;
+            gcp__copy_small(payload, fields, len);
+            if (heap->ops->write) {
+                const uint8_t *img = fields;
+                for (uint32_t i = 0; i < t->n_refs; i++)
+                    gcp__store32(payload + t->ref_offsets[i], GCP_REF_NULL);
+                for (uint32_t i = 0; i < t->n_refs; i++) {
+                    const uint32_t off = t->ref_offsets[i];
+                    const gcp_ref v = gcp__load32(img + off);
+                    if (gcp_ref_is_heap(v)) {
+                        gcp_status st = heap->ops->write(heap, NULL, r, GCP_REF_NULL, v);
+                        if (st != GCP_OK) {
+                            (void)heap->ops->write(heap, NULL, GCP_REF_NULL, r, GCP_REF_NULL);
+                            return st;
+                        }
+                    }
+                    gcp__store32(payload + off, v);
+                }
+            }
+            *out = r;
+            return GCP_OK;
+        }
+    }
+    return gcp__alloc_struct_init_slow(heap, type_index, fields, len, out);
+}
+
 static __attribute__((noinline)) gcp_status alloc_array_slow(gcp_heap *heap,
                                                              uint32_t type_index,
                                                              uint32_t length, gcp_ref *out)

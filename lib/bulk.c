@@ -164,8 +164,8 @@ static gcp_status alloc_type(gcp_heap *heap, gcp_kind kind, uint32_t type_index,
     return GCP_OK;
 }
 
-gcp_status gcp_heap_alloc_struct_init(gcp_heap *heap, uint32_t type_index, const void *fields,
-                                      size_t len, gcp_ref *out)
+gcp_status gcp__alloc_struct_init_slow(gcp_heap *heap, uint32_t type_index, const void *fields,
+                                       size_t len, gcp_ref *out)
 {
     const gcp_type *t;
     gcp_status st = alloc_type(heap, GCP_KIND_STRUCT, type_index, out, &t);

@@ -353,6 +353,11 @@ static GCP__ALWAYS_INLINE void gcp__obj_init_small(gcp_heap *heap, gcp_ref off, 
  * collector word, e.g. a free-list link) at off. */
 void gcp__block_init_free(gcp_heap *heap, gcp_ref off, uint32_t size, uint32_t next);
 
+/* gcp_heap_alloc_struct_init without its fast path (lib/bulk.c): every
+ * check, with the exact statuses. */
+gcp_status gcp__alloc_struct_init_slow(gcp_heap *heap, uint32_t type_index, const void *fields,
+                                       size_t len, gcp_ref *out);
+
 /* The host-data id of a validated externref. */
 static inline uint32_t gcp__externref_id(const gcp_obj *o) { return gcp__load32(o->p + GCP_OBJ_PAYLOAD); }
 
