@@ -76,7 +76,7 @@ bad=$(tail -n +2 "$tmp/out.csv" | awk -F, '
     { for (i = 11; i <= 15; i++) if ($i !~ /^[0-9]*$/) { print "number " i ": " $0; next } }
     $1 !~ /^(gcbench|binary-trees)$/ && $11 $12 $13 $14 $15 != "" { print "tree columns: " $0; next }
     $1 ~ /^(gcbench|binary-trees)$/ && $12 <= 0 { print "no peak heap: " $0; next }
-    $1 ~ /^(gcbench|binary-trees)$/ && $2 == "gcpool" && $3 != "null" && ($11 <= 0 || $6 != 2 * $11) { print "heap max: " $0; next }
+    $1 ~ /^(gcbench|binary-trees)$/ && $2 ~ /^gcpool(-init)?$/ && $3 != "null" && ($11 <= 0 || $6 != 2 * $11) { print "heap max: " $0; next }
     $5 < 1 || $7 < $8 || $7 > $9 || $10 <= 0 { print "values: " $0 }')
 [ -z "$bad" ] || fail "bad CSV rows:
 $bad"
@@ -88,7 +88,8 @@ grep -q '^churn,gcpool,null,16,2,' "$tmp/out.csv" || fail "no 2-thread gcpool ch
 # and mimalloc when configure found them).
 for row in gcbench,gcpool,null,10 gcbench,gcpool,drc,10 gcbench,gcpool,marksweep,10 \
     gcbench,malloc,-,10 binary-trees,gcpool,marksweep,6 binary-trees,gcpool,drc,8 \
-    binary-trees,gcpool,null,8 binary-trees,malloc,-,8; do
+    binary-trees,gcpool,null,8 binary-trees,malloc,-,8 gcbench,gcpool-init,compact,10 \
+    binary-trees,gcpool-init,drc,6 binary-trees,gcpool-init,marksweep,8; do
     grep -q "^$row,1," "$tmp/out.csv" || fail "no $row row"
 done
 for row in gcpool-elems,null gcpool-fill,drc gcpool-elems-ref,marksweep gcpool-fill-ref,drc; do
