@@ -127,6 +127,7 @@ gcp_status gcp_heap_alloc_externref(gcp_heap *heap, gcp_hostdata *table,
     st = alloc_obj(heap, GCP_KIND_EXTERNREF, 0, GCP_EXTERNREF_BYTES, 0, &r);
     if (st != GCP_OK)
         return st;
+    heap->externrefs = true;
     (void)gcp__hostdata_bind(table, host_data_id, r);   /* checked above */
     gcp__store32(heap->mem->base + r + GCP_OBJ_PAYLOAD, host_data_id);
     *out = r;

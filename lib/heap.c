@@ -63,6 +63,7 @@ void gcp__heap_reset(gcp_heap *heap)
     heap->no_gc_depth = 0;
     heap->poisoned = false;
     heap->collected_since_alloc = false;
+    heap->externrefs = false;
     heap->collections = 0;
     heap->soft_bound = GCP_GROWTH_FLOOR;
     heap->ops->reset(heap);

@@ -29,6 +29,10 @@ struct gcp_heap {
      * since the reset): an allocation that still finds no room gets
      * GCP_ELIMIT, not GCP_NEED_GC. */
     bool collected_since_alloc;
+    /* gcp_heap_alloc_externref has bound an externref since the last
+     * reset: only then can a dead object carry host data (mark-sweep
+     * sweeps by runs of the mark bitmap while it is false). */
+    bool externrefs;
     uint64_t collections;                 /* completed since the last reset */
     void *cdata;                          /* collector state */
     /* Parts a heap keeps between holders for its next one (lib/store.c

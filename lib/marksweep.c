@@ -10,6 +10,11 @@
  *  - sweep: a walk over every block below the free-list frontier; unmarked
  *    objects are freed (externrefs' host data finalized), runs of adjacent
  *    free blocks are merged and the free lists are rebuilt from scratch.
+ *    While the heap has bound no externref since its reset, no dead object
+ *    needs anything done, so the sweep goes from marked object to marked
+ *    object through the bitmap instead: the bytes between two of them
+ *    become one free block, unread (garbage is not validated, and is
+ *    never used); only the marked objects' headers are read again.
  * The mutator does not run between the steps of one collection (the core
  * refuses it with GCP_EBUSY), so marking needs no write barrier.
  *
@@ -28,6 +33,7 @@
  */
 #include "lib/metadata.h"
 #include "lib/collector.h"
+#include "lib/debug.h"
 #include "lib/heap.h"
 #include "lib/hostdata.h"
 #include "lib/object.h"
@@ -41,6 +47,9 @@ typedef struct ms_heap {
     enum phase phase;
     size_t root_i;
     uint64_t sweep_at;
+    bool by_runs;        /* this sweep goes by the bitmap (no externrefs) */
+    uint64_t used;       /* bytes in objects below the frontier when marking ended */
+    uint64_t live;       /* bytes in marked objects swept so far */
 } ms_heap;
 
 static gcp_status ms_create(gcp_heap *heap)
@@ -97,9 +106,13 @@ static gcp_status mark_some(ms_heap *m, uint64_t budget, uint64_t *units)
 {
     gcp_status st = gcp__trace_drain(&m->base.tracer, budget, units);
     if (st == GCP_OK && gcp__trace_pending(&m->base.tracer) == 0) {
+        gcp_freelist *fl = &m->base.fl;
         m->phase = SWEEP;
         m->sweep_at = GCP_HEAP_START;
-        gcp__fl_rebuild_begin(&m->base.fl);
+        m->by_runs = !m->base.tracer.heap->externrefs;
+        m->used = fl->frontier - GCP_HEAP_START - fl->free_bytes;
+        m->live = 0;
+        gcp__fl_rebuild_begin(fl);
     }
     return st;
 }
@@ -136,6 +149,63 @@ static gcp_status sweep_some(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
     return GCP_OK;
 }
 
+/* The first marked granule in [g, end), or end. */
+static uint64_t next_mark(const gcp_tracer *t, uint64_t g, uint64_t end)
+{
+    while (g < end) {
+        uint64_t w = t->marks[g >> 6] >> (g & 63u);
+        if (w) {
+            uint64_t at = g + (uint64_t)__builtin_ctzll(w);
+            return at < end ? at : end;
+        }
+        g = (g | 63u) + 1u;
+    }
+    return end;
+}
+
+/* The sweep by runs (see the top of the file): one unit per marked object
+ * and one per free run.  A marked object is validated again (the mark
+ * phase did, and the mutator has not run since); a mark inside another
+ * marked object, or a gap that cannot hold a block, can only come from
+ * forged sizes: GCP_ECORRUPT. */
+static gcp_status sweep_runs(gcp_collection *gc, ms_heap *m, uint64_t budget, uint64_t *units,
+                             bool *done)
+{
+    gcp_heap *heap = gc->heap;
+    gcp_freelist *fl = &m->base.fl;
+    const gcp_tracer *t = &m->base.tracer;
+    const uint64_t end = fl->frontier / GCP_OBJ_ALIGN;
+    while (m->sweep_at < fl->frontier && *units < budget) {
+        uint64_t at = next_mark(t, m->sweep_at / GCP_OBJ_ALIGN, end) * GCP_OBJ_ALIGN;
+        if (at > m->sweep_at) {
+            uint64_t run = at - m->sweep_at;
+            if (run < GCP_OBJ_HEADER_BYTES)
+                return gcp__heap_corrupt(heap);
+            if (gcp__debug_enabled(heap))
+                gcp__debug_poison_block(heap, (gcp_ref)m->sweep_at, (uint32_t)run);
+            gcp__fl_rebuild_free(fl, (uint32_t)m->sweep_at, (uint32_t)run);
+            m->sweep_at = at;
+            (*units)++;
+            continue;
+        }
+        gcp_obj o;
+        if (gcp__obj_check(heap, (gcp_ref)at, &o) != GCP_OK || at + o.size > fl->frontier ||
+            next_mark(t, at / GCP_OBJ_ALIGN + 1, (at + o.size) / GCP_OBJ_ALIGN) !=
+                (at + o.size) / GCP_OBJ_ALIGN)
+            return gcp__heap_corrupt(heap);
+        gcp__fl_rebuild_live(fl);
+        m->live += o.size;
+        m->sweep_at = at + o.size;
+        (*units)++;
+    }
+    if (m->sweep_at >= fl->frontier) {
+        gcp__fl_rebuild_end(fl);
+        gc->bytes_reclaimed += m->used > m->live ? m->used - m->live : 0;
+        *done = true;
+    }
+    return GCP_OK;
+}
+
 /* ---------------------------------------------------------------- collection hooks */
 
 static gcp_status ms_gc_start(gcp_collection *gc)
@@ -165,7 +235,8 @@ static gcp_status ms_gc_step(gcp_collection *gc, gcp_progress *out)
             st = mark_some(m, budget, &units);
             break;
         case SWEEP:
-            st = sweep_some(gc, m, budget, &units, &done);
+            st = m->by_runs ? sweep_runs(gc, m, budget, &units, &done)
+                            : sweep_some(gc, m, budget, &units, &done);
             break;
         case IDLE:
             done = true;

@@ -219,12 +219,19 @@ START_TEST(mutator_waits_between_steps)
 {
     gc_fixture G;
     gcf_open(&G, GCP_COLLECTOR_MARKSWEEP, 1 * MIB, 2);
-    gcp_ref a;
-    for (int i = 0; i < 10; i++)
+    gcp_ref a, kept[5];
+    gcp_roots *rs;
+    ck_assert_ok(gcp_roots_new(&rs));
+    for (int i = 0; i < 10; i++) {
         ck_assert_ok(gcp_heap_alloc_struct(G.heap, G.S, &a));
+        if (i % 2) {
+            kept[i / 2] = a;
+            ck_assert_ok(gcp_roots_add(rs, &kept[i / 2]));
+        }
+    }
     gcp_collection *gc;
     gcp_progress p;
-    ck_assert_ok(gcp_heap_gc_start(G.heap, NULL, G.table, &gc));
+    ck_assert_ok(gcp_heap_gc_start(G.heap, rs, G.table, &gc));
     ck_assert_ok(gcp_collection_step(gc, &p));
     ck_assert_int_eq(p, GCP_CONTINUE);
     ck_assert_status(gcp_heap_alloc_struct(G.heap, G.S, &a), GCP_EBUSY);
@@ -232,8 +239,11 @@ START_TEST(mutator_waits_between_steps)
     ck_assert_ok(gcp_collection_run(gc));
     ck_assert_ok(gcp_collection_step(gc, &p));
     ck_assert_int_eq(p, GCP_COMPLETE);
+    /* The new object reuses one of the dead ones' blocks. */
     ck_assert_ok(gcp_heap_alloc_struct(G.heap, G.S, &a));
-    ck_assert_uint_eq(a, GCP_HEAP_START);
+    ck_assert_uint_lt(a, GCP_HEAP_START + 10 * 32);
+    ck_assert_uint_eq((a - GCP_HEAP_START) % 64, 0);
+    gcp_roots_free(rs);
     gcf_close(&G);
 }
 END_TEST
@@ -315,23 +325,28 @@ END_TEST
 
 START_TEST(corrupt_dead_blocks)
 {
-    /* The sweep walks every block, dead ones too. */
+    /* With an externref in the heap the sweep walks every block, dead ones
+     * too (a dead externref's host data must be finalized). */
+    static int fin; /* finalizers may run at teardown, after this frame */
+    fin = 0;
     gcp_ref p, c, dead = new_s();
+    gcf_extern(&F, &fin);
     p = rooted_pair(&c);
     gcf_poke(&F, dead, GCP_HDR_TYPE, 77);
     expect_corrupt_gc();
     dead = new_s();
+    gcf_extern(&F, &fin);
     p = rooted_pair(&c);
     gcf_poke(&F, dead, GCP_HDR_KIND, GCP_KIND_FREE);
     gcf_poke(&F, dead, GCP_HDR_SIZE, 0);
     expect_corrupt_gc();
     dead = new_s();
+    gcf_extern(&F, &fin);
     p = rooted_pair(&c);
     gcf_poke(&F, dead, GCP_HDR_KIND, GCP_KIND_FREE);
     gcf_poke(&F, dead, GCP_HDR_SIZE, 1u << 30);
     expect_corrupt_gc();
     /* An unreachable externref with a forged host-data id. */
-    static int fin; /* finalizers may run at teardown, after this frame */
     fin = 0;
     gcp_ref e = gcf_extern(&F, &fin);
     p = rooted_pair(&c);
@@ -339,6 +354,46 @@ START_TEST(corrupt_dead_blocks)
     expect_corrupt_gc();
     ck_assert_int_eq(fin, 1);   /* by the reset */
     (void)p;
+}
+END_TEST
+
+/* Without externrefs the sweep goes from mark to mark: garbage is never
+ * read, so a forged dead block is neither validated nor trusted; its bytes
+ * become free space like any other garbage. */
+START_TEST(dead_garbage_is_not_read)
+{
+    gcp_ref c, dead = new_s();
+    gcp_ref p = rooted_pair(&c);
+    gcf_poke(&F, dead, GCP_HDR_TYPE, 77);
+    gcf_poke(&F, dead, GCP_HDR_SIZE, 1u << 30);
+    gcp_ref after = new_s();   /* dead too, after the pair */
+    (void)after;
+    ck_assert_ok(gcp_heap_gc(F.heap, roots, F.table));
+    ck_assert(!gcp_heap_is_poisoned(F.heap));
+    /* The dead object's block is a free block again, and reused. */
+    ck_assert_uint_eq(gcf_peek(&F, dead, GCP_HDR_KIND), GCP_KIND_FREE);
+    ck_assert_uint_eq(gcf_peek(&F, dead, GCP_HDR_SIZE), 32);
+    ck_assert_uint_eq(new_s(), dead);
+    gcp_ref x;
+    ck_assert_ok(gcp_struct_get_ref(F.heap, p, 8, &x));
+    ck_assert_uint_eq(x, c);
+}
+END_TEST
+
+/* Two marked objects that overlap (a size forged to cover the next one)
+ * cannot both be objects: the sweep by runs reports it. */
+START_TEST(run_sweep_finds_overlapping_marks)
+{
+    gcp_ref a = new_s(), b = new_s();
+    gcp_ref ra = a, rb = b;
+    ck_assert_ok(gcp_roots_add(roots, &ra));
+    ck_assert_ok(gcp_roots_add(roots, &rb));
+    /* a becomes a valid byte array of 64 bytes: b lies inside it. */
+    gcf_poke(&F, a, GCP_HDR_KIND, GCP_KIND_ARRAY);
+    gcf_poke(&F, a, GCP_HDR_TYPE, F.BA);
+    gcf_poke(&F, a, GCP_HDR_SIZE, 64);
+    gcf_poke(&F, a, GCP_ARRAY_LENGTH, 64 - GCP_ARRAY_ELEMS);
+    expect_corrupt_gc();
 }
 END_TEST
 
@@ -371,6 +426,8 @@ int main(void)
     tcase_add_test(tc, reset_mid_sweep);
     tcase_add_test(tc, corrupt_reachable_objects);
     tcase_add_test(tc, corrupt_dead_blocks);
+    tcase_add_test(tc, dead_garbage_is_not_read);
+    tcase_add_test(tc, run_sweep_finds_overlapping_marks);
     tcase_add_test(tc, corrupt_free_lists_after_sweep);
     suite_add_tcase(s, tc);
     return run_suite(s);
