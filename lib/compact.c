@@ -10,7 +10,9 @@
  *  - roots:  every root's ref is marked and pushed grey (lib/trace.h);
  *  - mark:   tri-colour marking over the shared tracer (marks in host
  *            memory, never in headers);
- *  - plan:   a walk over every block below the frontier.  A marked object
+ *  - plan:   a walk over every block below the frontier (from mark to
+ *            mark through the bitmap, garbage unread, while the heap has
+ *            bound no externref since its reset).  A marked object
  *            gets its new address (the next free byte of the compacted
  *            heap), written to its collector word and to the plan, a host
  *            vector of (from, to, size) in address order; a dead externref
@@ -269,6 +271,35 @@ static gcp_status plan_some(gcp_collection *gc, cp_heap *c, uint64_t budget, uin
     gcp_heap *heap = gc->heap;
     if (c->to == 0)
         c->to = c->base;
+    /* No externref bound since the reset: no dead object needs anything
+     * done, so the walk goes from mark to mark (garbage is not read). */
+    while (!heap->externrefs && c->scan_at < c->top && *units < budget) {
+        const uint64_t end = c->top / GCP_OBJ_ALIGN;
+        uint64_t at = gcp__trace_next_mark(&c->tracer, c->scan_at / GCP_OBJ_ALIGN, end) *
+                      GCP_OBJ_ALIGN;
+        if (at >= c->top) {
+            c->scan_at = c->top;
+            break;
+        }
+        gcp_obj o;
+        gcp_status st = gcp__reach(heap, c->top, (gcp_ref)at, &o, false);
+        if (st != GCP_OK)
+            return st;
+        /* A mark inside a marked object: forged sizes. */
+        uint64_t o_end = (at + o.size) / GCP_OBJ_ALIGN;
+        if (gcp__trace_next_mark(&c->tracer, at / GCP_OBJ_ALIGN + 1, o_end) != o_end)
+            return gcp__heap_corrupt(heap);
+        void *slot;
+        st = gcp__vec_push(&c->plan, &slot);
+        if (st != GCP_OK)
+            return st == GCP_ELIMIT ? gcp__heap_corrupt(heap) : st;
+        *(cp_move *)slot = (cp_move){.from = (gcp_ref)at, .to = (gcp_ref)c->to, .size = o.size};
+        gcp__obj_set_cword(&o, (uint32_t)c->to);
+        c->to += o.size;
+        c->found++;
+        c->scan_at = at + o.size;
+        (*units)++;
+    }
     while (c->scan_at < c->top && *units < budget) {
         gcp_ref at = (gcp_ref)c->scan_at;
         gcp_obj o;

@@ -149,20 +149,6 @@ static gcp_status sweep_some(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
     return GCP_OK;
 }
 
-/* The first marked granule in [g, end), or end. */
-static uint64_t next_mark(const gcp_tracer *t, uint64_t g, uint64_t end)
-{
-    while (g < end) {
-        uint64_t w = t->marks[g >> 6] >> (g & 63u);
-        if (w) {
-            uint64_t at = g + (uint64_t)__builtin_ctzll(w);
-            return at < end ? at : end;
-        }
-        g = (g | 63u) + 1u;
-    }
-    return end;
-}
-
 /* The sweep by runs (see the top of the file): one unit per marked object
  * and one per free run.  A marked object is validated again (the mark
  * phase did, and the mutator has not run since); a mark inside another
@@ -176,7 +162,7 @@ static gcp_status sweep_runs(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
     const gcp_tracer *t = &m->base.tracer;
     const uint64_t end = fl->frontier / GCP_OBJ_ALIGN;
     while (m->sweep_at < fl->frontier && *units < budget) {
-        uint64_t at = next_mark(t, m->sweep_at / GCP_OBJ_ALIGN, end) * GCP_OBJ_ALIGN;
+        uint64_t at = gcp__trace_next_mark(t, m->sweep_at / GCP_OBJ_ALIGN, end) * GCP_OBJ_ALIGN;
         if (at > m->sweep_at) {
             uint64_t run = at - m->sweep_at;
             if (run < GCP_OBJ_HEADER_BYTES)
@@ -190,7 +176,7 @@ static gcp_status sweep_runs(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
         }
         gcp_obj o;
         if (gcp__obj_check(heap, (gcp_ref)at, &o) != GCP_OK || at + o.size > fl->frontier ||
-            next_mark(t, at / GCP_OBJ_ALIGN + 1, (at + o.size) / GCP_OBJ_ALIGN) !=
+            gcp__trace_next_mark(t, at / GCP_OBJ_ALIGN + 1, (at + o.size) / GCP_OBJ_ALIGN) !=
                 (at + o.size) / GCP_OBJ_ALIGN)
             return gcp__heap_corrupt(heap);
         gcp__fl_rebuild_live(fl);

@@ -77,6 +77,20 @@ static inline bool gcp__trace_marked(const gcp_tracer *t, gcp_ref r)
     uint64_t g = r / GCP_OBJ_ALIGN;
     return (t->marks[g >> 6] >> (g & 63u)) & 1u;
 }
+/* The first marked granule (offset / GCP_OBJ_ALIGN) in [g, end), or end
+ * (end at most the frontier's granule). */
+static inline uint64_t gcp__trace_next_mark(const gcp_tracer *t, uint64_t g, uint64_t end)
+{
+    while (g < end) {
+        uint64_t w = t->marks[g >> 6] >> (g & 63u);
+        if (w) {
+            uint64_t at = g + (uint64_t)__builtin_ctzll(w);
+            return at < end ? at : end;
+        }
+        g = (g | 63u) + 1u;
+    }
+    return end;
+}
 /* Objects marked so far. */
 static inline uint64_t gcp__trace_count(const gcp_tracer *t) { return t->marked; }
 /* Validates an object a collector reached: a valid object ending at or
