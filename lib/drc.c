@@ -483,7 +483,6 @@ static gcp_status drc_gc_start(gcp_collection *gc)
     d->phase = ROOTS;
     d->i = d->keep = 0;
     gcp__vec_truncate(&d->work, 0);
-    d->base.last_step_units = 0;
     d->trace_now = d->trace_forced;
     d->trace_if_little = d->trace_wanted;
     d->trace_wanted = d->trace_forced = false;
@@ -544,7 +543,7 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
             break;
         }
     }
-    d->base.last_step_units = units;
+    gc->step_units += units;
     if (st != GCP_OK)
         return st;
     done = done && d->work.n == 0;
@@ -635,7 +634,6 @@ static void drc_reset(gcp_heap *heap)
     gcp__trace_drop(&d->base.tracer);
     d->phase = IDLE;
     d->trace_wanted = d->trace_forced = d->trace_now = d->trace_if_little = false;
-    d->base.last_step_units = 0;
 }
 
 static void drc_inspect(const gcp_heap *heap, gcp_gc_view *out)

@@ -70,7 +70,6 @@ static void ms_reset(gcp_heap *heap)
     gcp__fl_reset(&m->base.fl);
     m->phase = IDLE;
     gcp__trace_drop(&m->base.tracer);
-    m->base.last_step_units = 0;
 }
 
 /* ---------------------------------------------------------------- marking */
@@ -146,7 +145,6 @@ static gcp_status ms_gc_start(gcp_collection *gc)
         return st;
     m->root_i = 0;
     m->phase = ROOTS;
-    m->base.last_step_units = 0;
     return GCP_OK;
 }
 
@@ -172,7 +170,7 @@ static gcp_status ms_gc_step(gcp_collection *gc, gcp_progress *out)
             break;
         }
     }
-    m->base.last_step_units = units;
+    gc->step_units += units;
     if (st != GCP_OK)
         return st;
     if (done)
