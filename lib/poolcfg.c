@@ -10,15 +10,16 @@
 
 #include "lib/error.h"
 
-/* The size of the first versioned gcp_pool_config (gcpool 0.2, up to
- * `debug`): every caller's struct is at least this large.  Fields added
- * later go after it, so a later library still reads an old caller's struct
- * correctly and gives the later fields their defaults. */
+/* The size of the first versioned gcp_pool_config (88 bytes on LP64, in
+ * gcpool 0.2 and 0.3 alike: 0.3's `debug` went into 0.2's tail padding):
+ * every caller's struct is at least this large.  Fields added since go
+ * after it, so a later library still reads an old caller's struct correctly
+ * and gives the later fields their defaults. */
 #define CONFIG_MIN_SIZE offsetof(gcp_pool_config, gc_step_time_us)
 _Static_assert(CONFIG_MIN_SIZE == 88 || sizeof(void *) != 8,
-               "the 0.2 gcp_pool_config is 88 bytes on LP64: fields go at the end only");
+               "the 0.2/0.3 gcp_pool_config is 88 bytes on LP64: fields go at the end only");
 _Static_assert(CONFIG_MIN_SIZE % _Alignof(gcp_pool_config) == 0,
-               "a 0.2 caller's struct ends where gc_step_time_us begins");
+               "an older caller's struct ends where gc_step_time_us begins");
 #define STATS_MIN_SIZE sizeof(gcp_pool_stats)
 
 static uint64_t page_size(void)
@@ -46,8 +47,8 @@ static void defaults(gcp_pool_config *c)
     c->gc_step_time_us = 500;
 }
 
-/* Whether size is that of some version's gcp_pool_config: the 0.2 struct,
- * this one, or a later one (larger).  A size in between would end inside
+/* Whether size is that of some version's gcp_pool_config: the 0.2/0.3
+ * struct, this one, or a later one (larger).  A size in between would end inside
  * a field this library knows. */
 static bool config_size_known(size_t size)
 {

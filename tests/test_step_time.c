@@ -291,7 +291,7 @@ END_TEST
 
 START_TEST(older_config_gets_the_default)
 {
-    ck_assert_uint_eq(OLD_SIZE, 88);   /* gcpool 0.2's struct on LP64 */
+    ck_assert_uint_eq(OLD_SIZE, 88);   /* gcpool 0.2's and 0.3's struct on LP64 */
     ck_assert_uint_gt(sizeof(gcp_pool_config), OLD_SIZE);
     gcp_pool_config c;
     memset(&c, 0xa5, sizeof c);
