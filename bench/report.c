@@ -483,7 +483,8 @@ static void table_trees(FILE *f, const bcell *cells, size_t n, bworkload w)
                "   GCs: collections in a run; longest gc: a whole collection (gcpool: "
                "gcp_heap_gc_start to the last step; boehm: GC_EVENT_START to GC_EVENT_END);\n"
                "   longest step: gcpool's longest single gcp_heap_gc_start or "
-               "gcp_collection_step (default gc_step_budget)\n");
+               "gcp_collection_step (default gc_step_budget and gc_step_time_us; wall "
+               "clock, preemptions included)\n");
     for (size_t ki = 0; ki < nk; ki++) {
         if (w == BW_GCBENCH)
             fprintf(f, "\nstretch depth %" PRIu64 "\n", ks[ki]);

@@ -266,8 +266,9 @@ typedef struct gcp_pool_config {
     uint32_t max_unused_warm_slots;
     /* Collector built into every heap of the pool.  Default GCP_COLLECTOR_NULL. */
     gcp_collector collector;
-    /* Work units per incremental collection step (DRC and mark-sweep; a
-     * unit is about one object or one reference slot).  Default 10000. */
+    /* Work units per incremental collection step (DRC, mark-sweep and
+     * compact; a unit is about one object or one reference slot); see also
+     * gc_step_time_us.  Default 10000. */
     uint32_t gc_step_budget;
     /* Heap growth (DRC, mark-sweep and compact): a heap grows past this percentage
      * of the bytes live after its last collection (and, before its first,
@@ -296,12 +297,22 @@ typedef struct gcp_pool_config {
      * gcp_last_error names it, instead of reading another object.  Slow;
      * default false. */
     bool debug;
+    /* Time budget of one incremental collection step, in microseconds (DRC,
+     * mark-sweep and compact): a step ends after gc_step_budget units or
+     * once about this much time has passed, whichever comes first.  The
+     * monotonic clock is read between slices of at most 1024 units, so a
+     * step may run over by one slice.  0: no time budget, units only.  At
+     * most 10000000 (10 s).  A caller built against a header without this
+     * field gets the default.  Default 500. */
+    uint64_t gc_step_time_us;
 } gcp_pool_config;
 
 /* Writes the defaults listed above into the first `size` bytes of *cfg
- * (bytes of fields this library does not know are zeroed) and sets
- * cfg->size = size.  GCP_EINVAL (with gcp_last_error) for NULL or a size
- * smaller than this version's struct. */
+ * (bytes of fields this library does not know are zeroed; with an older
+ * header's size, only that struct's fields are written) and sets
+ * cfg->size = size.  GCP_EINVAL (with gcp_last_error) for NULL, a size
+ * smaller than the first versioned struct (gcpool 0.2) or one that is no
+ * version's size (it would end inside a field). */
 GCP_API gcp_status gcp_pool_config_init(gcp_pool_config *cfg, size_t size);
 
 /* The defaults listed above, with size = sizeof(gcp_pool_config) as this
@@ -325,7 +336,7 @@ typedef struct gcp_heap gcp_heap;
  * GCP_EINVAL: a cfg->size that is not a gcp_pool_config's, zero slots, zero
  * or over-4-GiB max heap, sizes that are not multiples of the page size,
  * initial > max, reservation < max, unknown collector, zero gc_step_budget,
- * huge_pages with unaligned sizes; gcp_last_error() names the field and its
+ * gc_step_time_us over 10 s, huge_pages with unaligned sizes; gcp_last_error() names the field and its
  * value.  GCP_ESYS (errno kept, gcp_last_error() names the call): the
  * kernel refused the reservation.  GCP_ENOMEM (also when
  * GCP_TRAP_MAX_REGIONS pools and on-demand heaps already exist, see Traps).
@@ -936,7 +947,8 @@ GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, 
  * gcp_heap_gc_start begins a collection over the given roots (which must
  * stay valid until it completes); the heap owns the collection object.  The
  * host drives it with gcp_collection_step, each a bounded slice of work
- * (the pool's gc_step_budget), and may yield between steps; the mutator must
+ * (the pool's gc_step_budget and gc_step_time_us), and may yield between
+ * steps; the mutator must
  * not touch the heap until the collection is complete (GCP_EBUSY until
  * then).  Reclaimed externrefs have their host data removed from `table`
  * (required: GCP_EINVAL if NULL; roots may be NULL for none).
@@ -979,7 +991,8 @@ typedef enum gcp_progress {
  * heap poisoned). */
 GCP_API gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots,
                                      gcp_hostdata *table, gcp_collection **out);
-/* One slice of work (about the pool's gc_step_budget units); *out says
+/* One slice of work: at most about the pool's gc_step_budget units and
+ * about its gc_step_time_us microseconds, whichever ends it first; *out says
  * whether more remain (set only with GCP_OK).  A completed collection keeps
  * answering GCP_COMPLETE.  GCP_ECORRUPT ends the collection and poisons the
  * heap; GCP_EPOISONED; GCP_ESTATE when the heap was released or the roots

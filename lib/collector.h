@@ -43,13 +43,17 @@ struct gcp_collection {
     gcp_status end;
     uint64_t roots_version;    /* of `roots` when it started */
     uint64_t bytes_reclaimed;  /* collector adds what it freed */
+    /* Work units of the latest gcp_collection_step: the core zeroes it
+     * before the step, each gc_step call adds the units it did. */
+    uint64_t step_units;
 };
 
 /* What a collector shows tests and benchmarks about itself (see
  * lib/inspect.h); fields that do not apply stay zero. */
 typedef struct gcp_gc_view {
     struct gcp_freelist *freelist;  /* its free lists, if built on them */
-    uint64_t last_step_units;       /* work units of the latest gc_step */
+    uint64_t last_step_units;       /* work units of the latest gcp_collection_step
+                                     * (the core fills it from gc->step_units) */
     size_t exposed;                 /* DRC: refs in the exposed set */
     size_t zct;                     /* DRC: zero-count table entries */
     int trace_pending;              /* DRC: 0 none, 1 after a failed allocation, 2 requested */
@@ -127,7 +131,11 @@ typedef struct gcp_collector_ops {
      * set, bytes_reclaimed is 0, and every root already holds a validated
      * ref: the core checked them, and the mutator does not run until the
      * collection completes).  gc_step does at most about
-     * gc->heap->step_budget units of work and sets *out; on GCP_COMPLETE the
+     * gc->heap->step_budget units of work, adds them to gc->step_units and
+     * sets *out.  gcp_collection_step may call it several times per step,
+     * with a slice of the budget in step_budget (a call that reports fewer
+     * units than its slice is charged the whole slice, so a step always
+     * ends).  On GCP_COMPLETE the
      * collector's per-collection state must be released.  An error ends the
      * collection (the core calls gc_abort next).  gc_abort (may be NULL when
      * there is no per-collection state) drops a collection in progress: on

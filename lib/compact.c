@@ -84,7 +84,6 @@ typedef struct cp_heap {
     gcp_bump bump;
     uint64_t high_water;      /* highest `next` since the reset */
     uint64_t live;            /* bytes in use after the last collection */
-    uint64_t last_step_units;
     gcp_tracer tracer;
     gcp_vec plan;             /* of cp_move, in address order */
     enum phase phase;
@@ -139,7 +138,6 @@ static void cp_reset(gcp_heap *heap)
     c->bump.limit = gcp__bump_limit(heap);
     c->high_water = GCP_HEAP_START;
     c->live = 0;
-    c->last_step_units = 0;
     c->phase = IDLE;
     gcp__trace_drop(&c->tracer);
     gcp__vec_truncate(&c->plan, 0);
@@ -497,7 +495,6 @@ static gcp_status cp_gc_start(gcp_collection *gc)
     c->part = 0;
     c->fq_head = c->fq_n = 0;
     c->phase = ROOTS;
-    c->last_step_units = 0;
     return GCP_OK;
 }
 
@@ -537,7 +534,7 @@ static gcp_status cp_gc_step(gcp_collection *gc, gcp_progress *out)
             break;
         }
     }
-    c->last_step_units = units;
+    gc->step_units += units;
     if (st != GCP_OK)
         return st;
     *out = done ? GCP_COMPLETE : GCP_CONTINUE;
@@ -579,12 +576,6 @@ static size_t cp_live_bytes(const gcp_heap *heap)
     return (size_t)c->live;
 }
 
-static void cp_inspect(const gcp_heap *heap, gcp_gc_view *out)
-{
-    const cp_heap *c = heap->cdata;
-    out->last_step_units = c->last_step_units;
-}
-
 const gcp_collector_ops gcp__compact_collector = {
     .name = "compact",
     .new_object_word = 0,
@@ -604,6 +595,6 @@ const gcp_collector_ops gcp__compact_collector = {
     .high_water = cp_high_water,
     .frontier = cp_frontier,
     .live_bytes = cp_live_bytes,
-    .inspect = cp_inspect,
+    .inspect = NULL,
     .request_full = NULL,
 };

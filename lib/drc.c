@@ -23,7 +23,8 @@
  * the exposed set: together they are the protected refs.  Every ZCT entry
  * whose count is still zero and which is not protected is freed: its
  * children lose one count each (through an explicit work list in host
- * memory; a child reaching zero is freed in turn unless protected), an
+ * memory; a child reaching zero is freed in turn unless protected; a large
+ * array gives its slots' counts back across steps, one unit each), an
  * externref's host data is finalized, and the block goes back to the free
  * lists.  Protected zero-count objects stay in the ZCT for the next
  * collection; entries whose count rose again leave it.  Then the exposed set
@@ -81,8 +82,13 @@ typedef struct drc_heap {
     bool zct_overflow;         /* entries were lost: scan the heap next time */
     /* Collection state: objects to free, cursor of the current phase. */
     gcp_vec work;              /* of gcp_ref */
-    /* Children of freed objects whose count is still to be taken: their
-     * headers are being fetched (a FIFO, host memory). */
+    /* The doomed object being freed (0: none; it left the work list) and
+     * how many of its reference slots gave their counts back so far: a
+     * large array is freed across steps. */
+    gcp_ref cur;
+    uint32_t cur_done;
+    /* Referents of freed objects' slots whose count is still to be taken:
+     * their headers are being fetched (a FIFO, host memory). */
     gcp_ref dq[DRC_PREFETCH_AHEAD];
     uint32_t dq_head, dq_n;
     enum phase phase;
@@ -275,62 +281,83 @@ static gcp_status doom(gcp_heap *heap, drc_heap *d, gcp_obj *o)
     return GCP_OK;
 }
 
-/* Takes one count from r, a child of a freed object: at zero it is doomed,
- * or kept in the ZCT if protected. */
-static gcp_status child_dec(gcp_heap *heap, drc_heap *d, gcp_ref r)
+/* Takes one count from r, the referent of a slot of a freed object; at
+ * zero it is doomed in turn, or kept in the ZCT if protected (or if
+ * `keep`: when a collection is dropped half-way). */
+static gcp_status child_dec(gcp_heap *heap, drc_heap *d, gcp_ref r, bool keep)
 {
     gcp_obj c;
     bool zero;
     gcp_status st = reach(d, r, &c, false);
     if (st == GCP_OK)
         st = count_dec(heap, c.p, &zero);
-    if (st == GCP_OK && zero) {
-        if (set_has(d, r))
-            zct_add(d, r, c.p);
-        else
-            st = doom(heap, d, &c);
+    if (st != GCP_OK || !zero)
+        return st;
+    if (keep || set_has(d, r)) {
+        zct_add(d, r, c.p);
+        return GCP_OK;
     }
-    return st;
+    return doom(heap, d, &c);
 }
 
-/* Applies the oldest pending child decrement. */
-static gcp_status dq_take(gcp_heap *heap, drc_heap *d)
+/* child_dec for slot i of the doomed object o, at once. */
+static gcp_status release_slot(gcp_heap *heap, drc_heap *d, const gcp_obj *o, uint32_t i,
+                               bool keep)
+{
+    gcp_ref r = gcp__obj_ref_get(o, i);
+    return gcp_ref_is_heap(r) ? child_dec(heap, d, r, keep) : GCP_OK;
+}
+
+/* Applies the oldest pending decrement. */
+static gcp_status dq_take(gcp_heap *heap, drc_heap *d, bool keep)
 {
     gcp_ref r = d->dq[d->dq_head];
     d->dq_head = (d->dq_head + 1u) & (DRC_PREFETCH_AHEAD - 1u);
     d->dq_n--;
-    return child_dec(heap, d, r);
+    return child_dec(heap, d, r, keep);
 }
 
-/* Frees the next object of the work list.  Its children's counts are
- * taken through the FIFO: a child's header is prefetched when it joins,
- * and read when DRC_PREFETCH_AHEAD more have joined (or the work list
- * runs dry), so the misses of several children overlap.  A pending
- * decrement keeps its child's count above zero, so no child is freed
- * before its decrement is applied. */
-static gcp_status free_one(gcp_collection *gc, drc_heap *d, uint64_t *units)
+/* Frees doomed objects, the one in progress first, then from the work
+ * list: one unit per object and one per reference slot, until the budget
+ * is spent (an object with more slots than the budget is freed across
+ * steps).  A slot's referent loses its count through the FIFO: its header
+ * is prefetched when it joins and read when DRC_PREFETCH_AHEAD more have
+ * joined (or the work runs dry), so the misses of several referents
+ * overlap.  A pending decrement keeps its referent's count above zero, so
+ * nothing is freed before its decrements are applied.  *units reaches the
+ * budget or the work is done. */
+static gcp_status free_some(gcp_collection *gc, drc_heap *d, uint64_t budget, uint64_t *units)
 {
     gcp_heap *heap = gc->heap;
+    if (d->cur == 0) {
+        d->cur = *(const gcp_ref *)gcp__vec_pop(&d->work);
+        d->cur_done = 0;
+        (*units)++;
+    }
     gcp_obj o;
-    gcp_status st = reach(d, *(const gcp_ref *)gcp__vec_pop(&d->work), &o, false);
+    gcp_status st = reach(d, d->cur, &o, false);
     if (st != GCP_OK)
         return st;
     uint32_t n = gcp__obj_nrefs(&o);
-    for (uint32_t i = 0; i < n; i++) {
-        gcp_ref r = gcp__obj_ref_get(&o, i);
+    while (d->cur_done < n && *units < budget) {
+        gcp_ref r = gcp__obj_ref_get(&o, d->cur_done);
+        d->cur_done++;
+        (*units)++;
         if (!gcp_ref_is_heap(r))
             continue;
         prefetch(d, r);
-        if (d->dq_n == DRC_PREFETCH_AHEAD && (st = dq_take(heap, d)) != GCP_OK)
+        if (d->dq_n == DRC_PREFETCH_AHEAD && (st = dq_take(heap, d, false)) != GCP_OK)
             return st;
         d->dq[(d->dq_head + d->dq_n) & (DRC_PREFETCH_AHEAD - 1u)] = r;
         d->dq_n++;
     }
+    if (d->cur_done < n)
+        return GCP_OK;
     st = gcp__flc_finalize(gc, &o);
     if (st != GCP_OK)
         return st;
     gcp__fl_free(&d->base.fl, o.ref, o.size);
-    *units += 1u + n;
+    d->cur = 0;
     return GCP_OK;
 }
 
@@ -528,8 +555,8 @@ static gcp_status drc_gc_start(gcp_collection *gc)
     d->phase = ROOTS;
     d->i = d->keep = 0;
     gcp__vec_truncate(&d->work, 0);
+    d->cur = 0;
     d->dq_head = d->dq_n = 0;
-    d->base.last_step_units = 0;
     d->trace_now = d->trace_forced;
     d->trace_if_little = d->trace_wanted;
     d->trace_wanted = d->trace_forced = false;
@@ -544,12 +571,12 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
     gcp_status st = GCP_OK;
     bool done = false;
     while (st == GCP_OK && units < budget) {
-        if (d->work.n > 0) {
-            st = free_one(gc, d, &units);
+        if (d->cur != 0 || d->work.n > 0) {
+            st = free_some(gc, d, budget, &units);
             continue;
         }
         if (d->dq_n > 0) {
-            st = dq_take(heap, d);
+            st = dq_take(heap, d, false);
             continue;
         }
         if (done)
@@ -594,10 +621,10 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
             break;
         }
     }
-    d->base.last_step_units = units;
+    gc->step_units += units;
     if (st != GCP_OK)
         return st;
-    done = done && d->work.n == 0 && d->dq_n == 0;
+    done = done && d->work.n == 0 && d->cur == 0 && d->dq_n == 0;
     if (done) {
         set_clear(d);
         d->phase = IDLE;
@@ -624,6 +651,21 @@ static void drc_gc_abort(gcp_collection *gc)
     } else if (d->phase == SCAN) {
         d->zct_overflow = true;
     }
+    /* An object freed half-way has given back some of its counts: on a
+     * heap still trusted its other slots give theirs back too (what reaches
+     * zero joins the ZCT) and it is freed now, so that no count is taken
+     * twice. */
+    if (d->cur != 0 && !gc->heap->poisoned) {
+        gcp_obj o;
+        gcp_status st = reach(d, d->cur, &o, false);
+        for (uint32_t i = d->cur_done; st == GCP_OK && i < gcp__obj_nrefs(&o); i++)
+            st = release_slot(gc->heap, d, &o, i, true);
+        if (st == GCP_OK)
+            st = gcp__flc_finalize(gc, &o);
+        if (st == GCP_OK)
+            gcp__fl_free(&d->base.fl, o.ref, o.size);
+    }
+    d->cur = 0;
     /* Doomed objects left their ZCT entries when they joined the work
      * list: on a heap still trusted they go back, so that the next
      * collection frees them (each was validated below the frontier). */
@@ -632,17 +674,9 @@ static void drc_gc_abort(gcp_collection *gc)
         if (!gc->heap->poisoned)
             zct_add(d, *r, gc->heap->mem->base + *r);
     /* Pending decrements are taken now (at most DRC_PREFETCH_AHEAD), so no
-     * count stays too high; a child reaching zero joins the ZCT. */
-    while (d->dq_n > 0 && !gc->heap->poisoned) {
-        gcp_ref c = d->dq[d->dq_head];
-        d->dq_head = (d->dq_head + 1u) & (DRC_PREFETCH_AHEAD - 1u);
-        d->dq_n--;
-        gcp_obj o;
-        bool zero;
-        if (reach(d, c, &o, false) == GCP_OK && count_dec(gc->heap, o.p, &zero) == GCP_OK &&
-            zero)
-            zct_add(d, c, o.p);
-    }
+     * count stays too high; a referent reaching zero joins the ZCT. */
+    while (d->dq_n > 0 && !gc->heap->poisoned)
+        (void)dq_take(gc->heap, d, true);
     d->dq_head = d->dq_n = 0;
     gcp__trace_drop(&d->base.tracer);
     d->phase = IDLE;
@@ -695,11 +729,11 @@ static void drc_reset(gcp_heap *heap)
     gcp__vec_truncate(&d->zct, 0);
     d->zct_overflow = false;
     gcp__vec_truncate(&d->work, 0);
+    d->cur = 0;
     d->dq_head = d->dq_n = 0;
     gcp__trace_drop(&d->base.tracer);
     d->phase = IDLE;
     d->trace_wanted = d->trace_forced = d->trace_now = d->trace_if_little = false;
-    d->base.last_step_units = 0;
 }
 
 static void drc_inspect(const gcp_heap *heap, gcp_gc_view *out)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Barriers and collections: argument and state checks around the
  * collector's hooks. */
+#include <time.h>
+
 #include "lib/collector.h"
 #include "lib/debug.h"
 #include "lib/heap.h"
@@ -123,6 +125,7 @@ gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *tab
     gc->roots = roots;
     gc->table = table;
     gc->bytes_reclaimed = 0;
+    gc->step_units = 0;
     gc->roots_version = gcp__roots_version(roots);
     gc->end = GCP_OK;
     gc->active = true;
@@ -131,6 +134,50 @@ gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *tab
         return fail(heap, st);
     *out = gc;
     return GCP_OK;
+}
+
+uint64_t gcp__step_clock_monotonic(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0;   /* cannot happen on Linux; a stopped clock means units only */
+    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t (*gcp__step_clock)(void) = gcp__step_clock_monotonic;
+
+/* The collector's work of one step: a single gc_step call with the whole
+ * unit budget, or with a time budget, calls of at most GCP__STEP_SLICE
+ * units with the clock read after each, until the units are spent, the
+ * time is up, the collection completes or a call fails.  A call that did
+ * fewer units than its slice without completing is charged the slice (so
+ * the loop ends even then); one that ran over is charged what it did, so
+ * the whole step overshoots the budget by one call's overshoot at most. */
+static gcp_status run_step(gcp_heap *heap, gcp_collection *gc, gcp_progress *p)
+{
+    gc->step_units = 0;
+    if (heap->step_time_ns == 0)
+        return heap->ops->gc_step(gc, p);
+    uint32_t budget = heap->step_budget;
+    uint64_t left = budget ? budget : 1u;   /* a zero budget still does a unit */
+    uint64_t deadline = gcp__step_clock() + heap->step_time_ns;
+    gcp_status st;
+    for (;;) {
+        uint32_t slice = left < GCP__STEP_SLICE ? (uint32_t)left : GCP__STEP_SLICE;
+        uint64_t before = gc->step_units;
+        heap->step_budget = slice;
+        st = heap->ops->gc_step(gc, p);
+        heap->step_budget = budget;
+        if (st != GCP_OK || *p == GCP_COMPLETE)
+            break;
+        uint64_t did = gc->step_units - before;
+        if (did < slice)
+            did = slice;
+        if (did >= left || gcp__step_clock() >= deadline)
+            break;
+        left -= did;
+    }
+    return st;
 }
 
 gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out)
@@ -158,7 +205,7 @@ gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out)
     if (gcp__roots_version(gc->roots) != gc->roots_version)
         return fail(heap, GCP_ESTATE);
     gcp_progress p = GCP_CONTINUE;
-    gcp_status st = heap->ops->gc_step(gc, &p);
+    gcp_status st = run_step(heap, gc, &p);
     if (st == GCP_OK && p == GCP_COMPLETE && heap->debug && heap->ops->frontier)
         st = gcp__debug_verify(heap, gc->table, gc->roots, heap->ops->frontier(heap));
     if (st != GCP_OK)

@@ -19,6 +19,7 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap *
     h->ops = ops;
     h->types = cfg->types;
     h->step_budget = cfg->gc_step_budget;
+    h->step_time_ns = cfg->gc_step_time_us * UINT64_C(1000);
     h->growth_percent = cfg->gc_heap_growth_percent;
     h->debug = cfg->debug;
     h->gc.heap = h;
@@ -60,6 +61,7 @@ void gcp__heap_reset(gcp_heap *heap)
     gc->roots = NULL;
     gc->table = NULL;
     heap->gc.bytes_reclaimed = 0;
+    heap->gc.step_units = 0;
     heap->no_gc_depth = 0;
     heap->poisoned = false;
     heap->collected_since_alloc = false;

@@ -17,7 +17,10 @@ struct gcp_heap {
     const struct gcp_collector_ops *ops;
     gcp_types *types;                     /* shared registry, retained (may be NULL) */
     gcp_types_snap tsnap;                 /* this heap's snapshot of it (lib/types.h) */
+    /* Units of one gc_step call: gc_step_budget, or while
+     * gcp_collection_step slices a step by time, the slice's share. */
     uint32_t step_budget;
+    uint64_t step_time_ns;                /* gc_step_time_us in ns; 0: none */
     uint32_t growth_percent;              /* gc_heap_growth_percent; 0: grow freely */
     /* The collector asks for a collection (NEED_GC) before growing past
      * this (see gcp__heap_may_grow). */
@@ -70,6 +73,16 @@ static inline bool gcp__heap_may_grow(const gcp_heap *heap, uint64_t end)
     return heap->growth_percent == 0 || end <= heap->soft_bound ||
            heap->collected_since_alloc || heap->no_gc_depth > 0;
 }
+
+/* Most units gcp_collection_step gives one gc_step call when the step has a
+ * time budget: it reads the clock between such slices. */
+#define GCP__STEP_SLICE 1024u
+
+/* The monotonic clock gcp_collection_step reads between slices, in
+ * nanoseconds (CLOCK_MONOTONIC).  Tests replace it with a fake clock and
+ * restore it; the library never changes it. */
+extern uint64_t (*gcp__step_clock)(void);
+uint64_t gcp__step_clock_monotonic(void);
 
 /* Asks the owner to make at least min_bound bytes accessible (it may give
  * more, usually doubling).  GCP_OK, GCP_ELIMIT past mem->max, GCP_ESYS. */

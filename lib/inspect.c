@@ -6,6 +6,7 @@ gcp_gc_view gcp__gc_view(const gcp_heap *heap)
     gcp_gc_view v = {0};
     if (heap->ops->inspect)
         heap->ops->inspect(heap, &v);
+    v.last_step_units = heap->gc.step_units;
     return v;
 }
 

@@ -18,7 +18,8 @@ gcp_gc_view gcp__gc_view(const gcp_heap *heap);
 
 /* The heap's free lists, or NULL for a collector without them (null). */
 gcp_freelist *gcp__heap_freelist(gcp_heap *heap);
-/* Units of work the latest collection step did (0 for the null collector).
+/* Units of work the latest gcp_collection_step did, over all the slices a
+ * time budget cut it into (0 for the null collector and after a reset).
  * Units: mark-sweep counts one per root read, one per object taken from the
  * grey stack, one per reference slot scanned and one per block swept; DRC
  * one per root, one per zero-count-table entry or heap block examined, and

@@ -79,7 +79,6 @@ static void ms_reset(gcp_heap *heap)
     gcp__fl_reset(&m->base.fl);
     m->phase = IDLE;
     gcp__trace_drop(&m->base.tracer);
-    m->base.last_step_units = 0;
 }
 
 /* ---------------------------------------------------------------- marking */
@@ -202,7 +201,6 @@ static gcp_status ms_gc_start(gcp_collection *gc)
         return st;
     m->root_i = 0;
     m->phase = ROOTS;
-    m->base.last_step_units = 0;
     return GCP_OK;
 }
 
@@ -229,7 +227,7 @@ static gcp_status ms_gc_step(gcp_collection *gc, gcp_progress *out)
             break;
         }
     }
-    m->base.last_step_units = units;
+    gc->step_units += units;
     if (st != GCP_OK)
         return st;
     if (done)

@@ -3,16 +3,23 @@
  * configuration (see "ABI" in README.md). */
 #include "lib/poolcfg.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/error.h"
 
-/* The size of the first versioned gcp_pool_config (gcpool 0.2): every
- * caller's struct is at least this large.  Fields added later go after it,
- * so a later library still reads an old caller's struct correctly. */
-#define CONFIG_MIN_SIZE sizeof(gcp_pool_config)
+/* The size of the first versioned gcp_pool_config (88 bytes on LP64, in
+ * gcpool 0.2 and 0.3 alike: 0.3's `debug` went into 0.2's tail padding):
+ * every caller's struct is at least this large.  Fields added since go
+ * after it, so a later library still reads an old caller's struct correctly
+ * and gives the later fields their defaults. */
+#define CONFIG_MIN_SIZE offsetof(gcp_pool_config, gc_step_time_us)
+_Static_assert(CONFIG_MIN_SIZE == 88 || sizeof(void *) != 8,
+               "the 0.2/0.3 gcp_pool_config is 88 bytes on LP64: fields go at the end only");
+_Static_assert(CONFIG_MIN_SIZE % _Alignof(gcp_pool_config) == 0,
+               "an older caller's struct ends where gc_step_time_us begins");
 #define STATS_MIN_SIZE sizeof(gcp_pool_stats)
 
 static uint64_t page_size(void)
@@ -37,6 +44,15 @@ static void defaults(gcp_pool_config *c)
     c->gc_heap_growth_percent = 200;
     c->types = NULL;
     c->huge_pages = false;
+    c->gc_step_time_us = 500;
+}
+
+/* Whether size is that of some version's gcp_pool_config: the 0.2/0.3
+ * struct, this one, or a later one (larger).  A size in between would end inside
+ * a field this library knows. */
+static bool config_size_known(size_t size)
+{
+    return size == CONFIG_MIN_SIZE || size >= sizeof(gcp_pool_config);
 }
 
 /* True when bytes [from, to) of p are all zero. */
@@ -56,12 +72,17 @@ gcp_status gcp_pool_config_init(gcp_pool_config *cfg, size_t size)
     if (size < CONFIG_MIN_SIZE)
         return gcp__fail(GCP_EINVAL, "gcp_pool_config_init: size %zu is below the smallest "
                                      "gcp_pool_config (%zu bytes)", size, CONFIG_MIN_SIZE);
+    if (!config_size_known(size))
+        return gcp__fail(GCP_EINVAL, "gcp_pool_config_init: size %zu is not the size of any "
+                                     "gcp_pool_config (%zu or %zu bytes, or larger)",
+                         size, CONFIG_MIN_SIZE, sizeof(gcp_pool_config));
     gcp_pool_config d;
     defaults(&d);
     /* A caller built against a newer header: the fields this library does
-     * not know are zeroed (gcp_pool_new accepts them only while zero). */
+     * not know are zeroed (gcp_pool_new accepts them only while zero).  An
+     * older one gets the fields its struct has. */
     memset(cfg, 0, size);
-    memcpy(cfg, &d, sizeof d);
+    memcpy(cfg, &d, size < sizeof d ? size : sizeof d);
     cfg->size = size;
     return GCP_OK;
 }
@@ -82,6 +103,11 @@ gcp_status gcp__config_copy(const gcp_pool_config *in, gcp_pool_config *out)
         return gcp__fail(GCP_EINVAL, "config.size is %zu, not the size of a gcp_pool_config "
                                      "(%zu): start from gcp_pool_config_default()",
                          size, CONFIG_MIN_SIZE);
+    if (!config_size_known(size))
+        return gcp__fail(GCP_EINVAL, "config.size is %zu, not the size of any gcp_pool_config "
+                                     "(%zu or %zu bytes, or larger): start from "
+                                     "gcp_pool_config_default()",
+                         size, CONFIG_MIN_SIZE, sizeof *out);
     if (size > sizeof *out && !zero_tail(in, sizeof *out, size))
         return gcp__fail(GCP_EINVAL, "config sets fields past byte %zu that this gcpool (%s) "
                                      "does not know", sizeof *out, gcp_version());

@@ -4,15 +4,19 @@
 #define GCP_LIB_POOLCFG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "gcpool.h"
+
+/* Largest gc_step_time_us gcp_pool_new accepts (10 s). */
+#define GCP__STEP_TIME_US_MAX UINT64_C(10000000)
 
 /* Validates the caller's cfg->size and copies the configuration into a
  * full-size *out (fields the caller's version lacks get their defaults).
  * Clears the calling thread's last-error message first: every entry point
  * that takes a configuration calls it before anything else.  GCP_EINVAL
- * (with a message) for NULL, a size below the first versioned struct, or
- * non-zero bytes in fields this library does not know. */
+ * (with a message) for NULL, a size below the first versioned struct or
+ * between two versions' sizes, or non-zero bytes in fields this library does not know. */
 gcp_status gcp__config_copy(const gcp_pool_config *in, gcp_pool_config *out);
 
 /* Whether the environment asks for the debug mode (GCPOOL_DEBUG set to

@@ -32,7 +32,6 @@ void gcp__flc_inspect(const gcp_heap *heap, gcp_gc_view *out)
 {
     gcp_flc *c = heap->cdata;
     out->freelist = &c->fl;
-    out->last_step_units = c->last_step_units;
 }
 
 size_t gcp__flc_live_bytes(const gcp_heap *heap)

@@ -52,7 +52,6 @@ typedef struct gcp_tracer {
 /* First member of the DRC and mark-sweep per-heap state (heap->cdata). */
 typedef struct gcp_flc {
     gcp_freelist fl;
-    uint64_t last_step_units;   /* work units done by the latest gc_step */
     gcp_tracer tracer;
 } gcp_flc;
 

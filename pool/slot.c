@@ -43,6 +43,9 @@ gcp_status gcp__layout_from_config(const gcp_pool_config *cfg, gcp_layout *out)
         return gcp__fail(GCP_EINVAL, "collector = %d: not a gcp_collector", (int)cfg->collector);
     if (cfg->gc_step_budget == 0)
         return gcp__fail(GCP_EINVAL, "gc_step_budget = 0: must be at least 1");
+    if (cfg->gc_step_time_us > GCP__STEP_TIME_US_MAX)
+        return gcp__fail(GCP_EINVAL, "gc_step_time_us = %" PRIu64 ": must be 0..%" PRIu64
+                         " (10 s)", cfg->gc_step_time_us, (uint64_t)GCP__STEP_TIME_US_MAX);
     if (cfg->gc_heap_growth_percent > 10000)
         return gcp__fail(GCP_EINVAL, "gc_heap_growth_percent = %u: must be 0..10000",
                          cfg->gc_heap_growth_percent);

@@ -19,8 +19,9 @@ typedef struct gc_fixture {
     gcp_hostdata *table;
 } gc_fixture;
 
-static inline void gcf_open(gc_fixture *f, gcp_collector kind, uint64_t max_heap,
-                            uint32_t budget)
+/* gcf_open with a time budget per step (gc_step_time_us; 0: units only). */
+static inline void gcf_open_timed(gc_fixture *f, gcp_collector kind, uint64_t max_heap,
+                                  uint32_t budget, uint64_t time_us)
 {
     ck_assert_ok(gcp_types_new(&f->types));
     const uint32_t offs[] = {0, 8};
@@ -36,9 +37,17 @@ static inline void gcf_open(gc_fixture *f, gcp_collector kind, uint64_t max_heap
     if (c.keep_resident_bytes > max_heap)
         c.keep_resident_bytes = max_heap;
     c.gc_step_budget = budget;
+    c.gc_step_time_us = time_us;
     ck_assert_ok(gcp_pool_new(&c, &f->pool));
     ck_assert_ok(gcp_pool_acquire(f->pool, &f->heap));
     ck_assert_ok(gcp_hostdata_new(&f->table));
+}
+
+/* A one-slot pool of `kind` (steps bounded by units only) and its heap. */
+static inline void gcf_open(gc_fixture *f, gcp_collector kind, uint64_t max_heap,
+                            uint32_t budget)
+{
+    gcf_open_timed(f, kind, max_heap, budget, 0);
 }
 
 static inline void gcf_close(gc_fixture *f)

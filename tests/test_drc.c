@@ -742,6 +742,80 @@ START_TEST(backup_trace_steps_and_corruption)
 }
 END_TEST
 
+/* A dead ref array whose N slots each hold the only count of an
+ * externref; the host holds nothing. */
+#define BIG_N 20000u
+static gcp_ref dead_big_array(int *fins)
+{
+    gcp_ref arr;
+    ck_assert_ok(gcp_heap_alloc_array(F.heap, F.RA, BIG_N, &arr));
+    for (uint32_t i = 0; i < BIG_N; i++) {
+        gcp_ref e = gcf_extern(&F, fins);
+        ck_assert_ok(gcp_array_set_ref(F.heap, F.table, arr, i, e));
+        ck_assert_ok(gcp_heap_drop_ref(F.heap, F.table, e));
+    }
+    ck_assert_ok(gcp_heap_drop_ref(F.heap, F.table, arr));
+    return arr;
+}
+
+/* Freeing an array gives back its slots' counts across steps, within the
+ * budget (1000 here), not all in one unit. */
+START_TEST(large_arrays_freed_across_steps)
+{
+    int fins = 0;
+    gcp_ref arr = dead_big_array(&fins);
+    gcp_collection *gc;
+    ck_assert_ok(gcp_heap_gc_start(F.heap, NULL, F.table, &gc));
+    gcp_progress p = GCP_CONTINUE;
+    int steps = 0;
+    while (p == GCP_CONTINUE) {
+        ck_assert_ok(gcp_collection_step(gc, &p));
+        ck_assert_uint_le(gcp__gc_last_step_units(F.heap), 1000 + 3);
+        if (++steps == 1) {
+            /* The array is half freed: not a free block yet, nothing
+             * finalized yet either. */
+            ck_assert_int_eq(p, GCP_CONTINUE);
+            ck_assert(!is_free(arr));
+            ck_assert_int_eq(fins, 0);
+        }
+    }
+    ck_assert_int_ge(steps, (int)(BIG_N * 2 / 1003));
+    ck_assert_int_eq(fins, (int)BIG_N);
+    ck_assert_uint_eq(gcp_hostdata_count(F.table), 0);
+    ck_assert(is_free(arr));
+}
+END_TEST
+
+/* A collection dropped while an array is half freed (the roots changed)
+ * frees the array at once and queues what reached zero: the next
+ * collection frees each object once, and no count is taken twice (which
+ * would be reported as corruption). */
+START_TEST(collection_dropped_mid_array)
+{
+    int fins = 0;
+    gcp_ref arr = dead_big_array(&fins);
+    gcp_roots *roots;
+    ck_assert_ok(gcp_roots_new(&roots));
+    gcp_collection *gc;
+    ck_assert_ok(gcp_heap_gc_start(F.heap, roots, F.table, &gc));
+    gcp_progress p;
+    ck_assert_ok(gcp_collection_step(gc, &p));
+    ck_assert_int_eq(p, GCP_CONTINUE);
+    ck_assert(!is_free(arr));
+    gcp_ref other = GCP_REF_NULL;
+    ck_assert_ok(gcp_roots_add(roots, &other));
+    ck_assert_status(gcp_collection_step(gc, &p), GCP_ESTATE);
+    ck_assert(!gcp_heap_is_poisoned(F.heap));
+    ck_assert(is_free(arr));
+    ck_assert_uint_ge(gcp__drc_zct_count(F.heap), BIG_N);
+    ck_assert_ok(gcp_heap_gc(F.heap, roots, F.table));
+    ck_assert_int_eq(fins, (int)BIG_N);
+    ck_assert_uint_eq(gcp_hostdata_count(F.table), 0);
+    ck_assert(!gcp_heap_is_poisoned(F.heap));
+    gcp_roots_free(roots);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("drc");
@@ -772,6 +846,8 @@ int main(void)
     tcase_add_test(tc, allocation_failure_asks_for_a_trace);
     tcase_add_test(tc, no_trace_when_zero_counts_free_enough);
     tcase_add_test(tc, backup_trace_steps_and_corruption);
+    tcase_add_test(tc, large_arrays_freed_across_steps);
+    tcase_add_test(tc, collection_dropped_mid_array);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

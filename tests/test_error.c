@@ -28,6 +28,7 @@ static void odd_keep(gcp_pool_config *c) { c->keep_resident_bytes = 100; }
 static void odd_guard(gcp_pool_config *c) { c->guard_bytes = 64 * KIB + 1; }
 static void bad_collector(gcp_pool_config *c) { c->collector = (gcp_collector)7; }
 static void zero_budget(gcp_pool_config *c) { c->gc_step_budget = 0; }
+static void long_step_time(gcp_pool_config *c) { c->gc_step_time_us = 10000001; }
 static void huge_growth(gcp_pool_config *c) { c->gc_heap_growth_percent = 10001; }
 static void unaligned_huge(gcp_pool_config *c) { c->huge_pages = true; }
 
@@ -44,6 +45,7 @@ START_TEST(each_bad_field_is_named)
         {"guard_bytes", odd_guard},
         {"collector", bad_collector},
         {"gc_step_budget", zero_budget},
+        {"gc_step_time_us", long_step_time},
         {"gc_heap_growth_percent", huge_growth},
         {"huge_pages", unaligned_huge},
     };

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -134,6 +135,7 @@ START_TEST(defaults_match_readme_and_header)
         {"gc_heap_growth_percent", c.gc_heap_growth_percent, true},
         {"types", (uint64_t)(uintptr_t)c.types, false},
         {"huge_pages", c.huge_pages, true},
+        {"gc_step_time_us", c.gc_step_time_us, true},
     };
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         uint64_t doc;
@@ -195,7 +197,10 @@ START_TEST(config_size_is_checked)
     ck_assert_status(gcp_pool_new(&newer.c, &p), GCP_EINVAL);
     ck_assert_ptr_nonnull(strstr(gcp_last_error(), "does not know"));
     /* init refuses what cannot be a config. */
-    ck_assert_status(gcp_pool_config_init(&c, sizeof c - 8), GCP_EINVAL);
+    ck_assert_status(gcp_pool_config_init(&c, sizeof c - 4), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "size"));
+    ck_assert_status(gcp_pool_config_init(&c, offsetof(gcp_pool_config, gc_step_time_us) - 8),
+                     GCP_EINVAL);
     ck_assert_ptr_nonnull(strstr(gcp_last_error(), "size"));
     ck_assert_status(gcp_pool_config_init(NULL, sizeof c), GCP_EINVAL);
 }
