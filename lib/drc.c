@@ -66,9 +66,7 @@
 
 enum phase { IDLE, ROOTS, ZCT, SCAN, T_UNCOUNT, T_MARK, T_SWEEP };
 
-/* How far ahead the walk of the ZCT fetches headers, and how many
- * children of freed objects wait for their count to be taken (a power of
- * two). */
+/* How far ahead the walk of the ZCT fetches headers. */
 #define DRC_PREFETCH_AHEAD 8u
 
 typedef struct drc_heap {
@@ -87,10 +85,6 @@ typedef struct drc_heap {
      * large array is freed across steps. */
     gcp_ref cur;
     uint32_t cur_done;
-    /* Referents of freed objects' slots whose count is still to be taken:
-     * their headers are being fetched (a FIFO, host memory). */
-    gcp_ref dq[DRC_PREFETCH_AHEAD];
-    uint32_t dq_head, dq_n;
     enum phase phase;
     size_t i, keep;
     uint64_t scan_at;
@@ -308,24 +302,11 @@ static gcp_status release_slot(gcp_heap *heap, drc_heap *d, const gcp_obj *o, ui
     return gcp_ref_is_heap(r) ? child_dec(heap, d, r, keep) : GCP_OK;
 }
 
-/* Applies the oldest pending decrement. */
-static gcp_status dq_take(gcp_heap *heap, drc_heap *d, bool keep)
-{
-    gcp_ref r = d->dq[d->dq_head];
-    d->dq_head = (d->dq_head + 1u) & (DRC_PREFETCH_AHEAD - 1u);
-    d->dq_n--;
-    return child_dec(heap, d, r, keep);
-}
-
 /* Frees doomed objects, the one in progress first, then from the work
  * list: one unit per object and one per reference slot, until the budget
  * is spent (an object with more slots than the budget is freed across
- * steps).  A slot's referent loses its count through the FIFO: its header
- * is prefetched when it joins and read when DRC_PREFETCH_AHEAD more have
- * joined (or the work runs dry), so the misses of several referents
- * overlap.  A pending decrement keeps its referent's count above zero, so
- * nothing is freed before its decrements are applied.  *units reaches the
- * budget or the work is done. */
+ * steps; its slots give their counts back before anything it doomed is
+ * freed).  *units reaches the budget or the work is done. */
 static gcp_status free_some(gcp_collection *gc, drc_heap *d, uint64_t budget, uint64_t *units)
 {
     gcp_heap *heap = gc->heap;
@@ -340,16 +321,11 @@ static gcp_status free_some(gcp_collection *gc, drc_heap *d, uint64_t budget, ui
         return st;
     uint32_t n = gcp__obj_nrefs(&o);
     while (d->cur_done < n && *units < budget) {
-        gcp_ref r = gcp__obj_ref_get(&o, d->cur_done);
+        st = release_slot(heap, d, &o, d->cur_done, false);
+        if (st != GCP_OK)
+            return st;
         d->cur_done++;
         (*units)++;
-        if (!gcp_ref_is_heap(r))
-            continue;
-        prefetch(d, r);
-        if (d->dq_n == DRC_PREFETCH_AHEAD && (st = dq_take(heap, d, false)) != GCP_OK)
-            return st;
-        d->dq[(d->dq_head + d->dq_n) & (DRC_PREFETCH_AHEAD - 1u)] = r;
-        d->dq_n++;
     }
     if (d->cur_done < n)
         return GCP_OK;
@@ -556,7 +532,6 @@ static gcp_status drc_gc_start(gcp_collection *gc)
     d->i = d->keep = 0;
     gcp__vec_truncate(&d->work, 0);
     d->cur = 0;
-    d->dq_head = d->dq_n = 0;
     d->trace_now = d->trace_forced;
     d->trace_if_little = d->trace_wanted;
     d->trace_wanted = d->trace_forced = false;
@@ -573,10 +548,6 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
     while (st == GCP_OK && units < budget) {
         if (d->cur != 0 || d->work.n > 0) {
             st = free_some(gc, d, budget, &units);
-            continue;
-        }
-        if (d->dq_n > 0) {
-            st = dq_take(heap, d, false);
             continue;
         }
         if (done)
@@ -624,7 +595,7 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
     gc->step_units += units;
     if (st != GCP_OK)
         return st;
-    done = done && d->work.n == 0 && d->cur == 0 && d->dq_n == 0;
+    done = done && d->work.n == 0 && d->cur == 0;
     if (done) {
         set_clear(d);
         d->phase = IDLE;
@@ -673,11 +644,6 @@ static void drc_gc_abort(gcp_collection *gc)
     while ((r = gcp__vec_pop(&d->work)) != NULL)
         if (!gc->heap->poisoned)
             zct_add(d, *r, gc->heap->mem->base + *r);
-    /* Pending decrements are taken now (at most DRC_PREFETCH_AHEAD), so no
-     * count stays too high; a referent reaching zero joins the ZCT. */
-    while (d->dq_n > 0 && !gc->heap->poisoned)
-        (void)dq_take(gc->heap, d, true);
-    d->dq_head = d->dq_n = 0;
     gcp__trace_drop(&d->base.tracer);
     d->phase = IDLE;
 }
@@ -730,7 +696,6 @@ static void drc_reset(gcp_heap *heap)
     d->zct_overflow = false;
     gcp__vec_truncate(&d->work, 0);
     d->cur = 0;
-    d->dq_head = d->dq_n = 0;
     gcp__trace_drop(&d->base.tracer);
     d->phase = IDLE;
     d->trace_wanted = d->trace_forced = d->trace_now = d->trace_if_little = false;

@@ -440,9 +440,9 @@ START_TEST(steps_follow_the_budget)
 END_TEST
 
 /* A collection ended half-way through freeing a tree (its roots list
- * changed) leaves no count too high: the children whose decrement was
- * still pending get it at the end, and the next collection frees the
- * rest, each externref leaf finalized once. */
+ * changed) leaves no count too high: the object being freed gives all its
+ * counts back at the end, what was doomed goes back to the ZCT, and the
+ * next collection frees the rest, each externref leaf finalized once. */
 START_TEST(cascade_cut_short_keeps_counts)
 {
     enum { DEPTH = 7, LEAVES = 1 << DEPTH, NODES = LEAVES - 1 };
