@@ -264,6 +264,22 @@ static gcp_status size_some(gcp_heap *heap, cp_heap *c, uint64_t budget, uint64_
     return GCP_OK;
 }
 
+/* The marked object o gets the next address of the compacted heap, in its
+ * collector word and in the plan (more entries than objects fit below the
+ * frontier: forged, overlapping objects). */
+static gcp_status plan_one(cp_heap *c, gcp_heap *heap, gcp_obj *o)
+{
+    void *slot;
+    gcp_status st = gcp__vec_push(&c->plan, &slot);
+    if (st != GCP_OK)
+        return st == GCP_ELIMIT ? gcp__heap_corrupt(heap) : st;
+    *(cp_move *)slot = (cp_move){.from = o->ref, .to = (gcp_ref)c->to, .size = o->size};
+    gcp__obj_set_cword(o, (uint32_t)c->to);
+    c->to += o->size;
+    c->found++;
+    return GCP_OK;
+}
+
 static gcp_status plan_some(gcp_collection *gc, cp_heap *c, uint64_t budget, uint64_t *units)
 {
     gcp_heap *heap = gc->heap;
@@ -287,14 +303,8 @@ static gcp_status plan_some(gcp_collection *gc, cp_heap *c, uint64_t budget, uin
         uint64_t o_end = (at + o.size) / GCP_OBJ_ALIGN;
         if (gcp__trace_next_mark(&c->tracer, at / GCP_OBJ_ALIGN + 1, o_end) != o_end)
             return gcp__heap_corrupt(heap);
-        void *slot;
-        st = gcp__vec_push(&c->plan, &slot);
-        if (st != GCP_OK)
-            return st == GCP_ELIMIT ? gcp__heap_corrupt(heap) : st;
-        *(cp_move *)slot = (cp_move){.from = (gcp_ref)at, .to = (gcp_ref)c->to, .size = o.size};
-        gcp__obj_set_cword(&o, (uint32_t)c->to);
-        c->to += o.size;
-        c->found++;
+        if ((st = plan_one(c, heap, &o)) != GCP_OK)
+            return st;
         c->scan_at = at + o.size;
         (*units)++;
     }
@@ -305,14 +315,8 @@ static gcp_status plan_some(gcp_collection *gc, cp_heap *c, uint64_t budget, uin
         if (st != GCP_OK)
             return st;
         if (o.kind != GCP_KIND_FREE && gcp__trace_marked(&c->tracer, at)) {
-            void *slot;
-            st = gcp__vec_push(&c->plan, &slot);
-            if (st != GCP_OK)
-                return st == GCP_ELIMIT ? gcp__heap_corrupt(heap) : st;
-            *(cp_move *)slot = (cp_move){.from = at, .to = (gcp_ref)c->to, .size = o.size};
-            gcp__obj_set_cword(&o, (uint32_t)c->to);
-            c->to += o.size;
-            c->found++;
+            if ((st = plan_one(c, heap, &o)) != GCP_OK)
+                return st;
         } else if (o.kind != GCP_KIND_FREE) {
             st = gcp__flc_finalize(gc, &o);
             if (st != GCP_OK)

@@ -78,6 +78,16 @@ static inline void gcf_poke(gc_fixture *f, gcp_ref r, uint32_t off, uint32_t v)
     gcp__store32(gcf_at(f, r) + off, v);
 }
 
+/* Rewrites the object at r into a valid byte array of `size` bytes, so
+ * that it covers whatever follows it (forged, overlapping objects). */
+static inline void gcf_forge_byte_array(gc_fixture *f, gcp_ref r, uint32_t size)
+{
+    gcf_poke(f, r, GCP_HDR_KIND, GCP_KIND_ARRAY);
+    gcf_poke(f, r, GCP_HDR_TYPE, f->BA);
+    gcf_poke(f, r, GCP_HDR_SIZE, size);
+    gcf_poke(f, r, GCP_ARRAY_LENGTH, size - GCP_ARRAY_ELEMS);
+}
+
 /* Finalizer that counts its calls through the int it is given. */
 static inline void gcf_count_fin(void *p) { (*(int *)p)++; }
 

@@ -272,10 +272,7 @@ START_TEST(overlapping_marked_objects_are_corruption)
     gcp_ref ra = a, rb = b;
     ck_assert_ok(gcp_roots_add(roots, &ra));
     ck_assert_ok(gcp_roots_add(roots, &rb));
-    gcf_poke(&F, a, GCP_HDR_KIND, GCP_KIND_ARRAY);
-    gcf_poke(&F, a, GCP_HDR_TYPE, F.BA);
-    gcf_poke(&F, a, GCP_HDR_SIZE, 64);
-    gcf_poke(&F, a, GCP_ARRAY_LENGTH, 64 - GCP_ARRAY_ELEMS);
+    gcf_forge_byte_array(&F, a, 64);
     ck_assert_int_eq(gcp_heap_gc(F.heap, roots, F.table), GCP_ECORRUPT);
     ck_assert(gcp_heap_is_poisoned(F.heap));
 }

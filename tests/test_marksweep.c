@@ -389,10 +389,7 @@ START_TEST(run_sweep_finds_overlapping_marks)
     ck_assert_ok(gcp_roots_add(roots, &ra));
     ck_assert_ok(gcp_roots_add(roots, &rb));
     /* a becomes a valid byte array of 64 bytes: b lies inside it. */
-    gcf_poke(&F, a, GCP_HDR_KIND, GCP_KIND_ARRAY);
-    gcf_poke(&F, a, GCP_HDR_TYPE, F.BA);
-    gcf_poke(&F, a, GCP_HDR_SIZE, 64);
-    gcf_poke(&F, a, GCP_ARRAY_LENGTH, 64 - GCP_ARRAY_ELEMS);
+    gcf_forge_byte_array(&F, a, 64);
     expect_corrupt_gc();
 }
 END_TEST
