@@ -942,6 +942,194 @@ GCP_API gcp_status gcp_array_read(gcp_heap *heap, gcp_ref arr, uint32_t index, v
 GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, const void *in);
 
 /* ------------------------------------------------------------------------
+ * Inline fast paths
+ *
+ * gcp_struct_read, gcp_struct_write and gcp_struct_get_ref are also defined
+ * here as macros over static inline functions, so that a host's common
+ * access makes no call: the inline code runs the library's own fast-path
+ * checks (heap usable; the ref aligned, its header inside the bound, of a
+ * registered struct type and of that type's size; the range inside the
+ * payload and clear of ref fields, or the offset one of its ref fields; a
+ * returned ref null, an i31 or a valid struct), then copies.  Anything
+ * else -- an error, an array or externref value, a type registered after
+ * the heap's snapshot of the registry, another library layout -- calls the
+ * exported function, which gives the exact status.  Results are the same
+ * either way.  Taking a function's address, or writing its name in
+ * parentheses, as in (gcp_struct_read)(...), uses the exported function.
+ * Define GCP_NO_INLINE before including this header to get plain calls.
+ *
+ * What follows the internal part is internal: the part of a heap, of its
+ * memory descriptor and of a registered type the inline code reads.  The
+ * library checks these layouts when it is built, and the inline code
+ * checks the heap's layout tag on every call, so a host built with another
+ * version of this header only loses the inline path.  Hosts must not use
+ * these names.
+ * ------------------------------------------------------------------------ */
+
+/* Internal: a registered type, as the library stores it. */
+struct gcp__type {
+    gcp_kind kind;            /* GCP_KIND_STRUCT or GCP_KIND_ARRAY */
+    uint32_t payload_bytes;   /* struct: payload size */
+    uint32_t elem_bytes;      /* array: element size */
+    bool elems_are_refs;      /* array */
+    uint8_t elem_shift;       /* array: log2(elem_bytes) */
+    uint32_t n_refs;          /* struct: number of ref fields */
+    /* struct: the whole object's size, header included (what the size
+     * word of every valid object of this type holds); array: 0. */
+    uint32_t obj_bytes;
+    /* struct: the payload bytes below the first ref field and from the
+     * end of the last one on hold no ref (payload_bytes and 0 without
+     * ref fields): a scalar access inside either needs no search. */
+    uint32_t refs_from, refs_to;
+    /* struct: bit i set when a ref field starts at payload offset 4 * i
+     * (i < 64: ref fields in the first 256 bytes). */
+    uint64_t ref_words;
+    const uint32_t *ref_offsets; /* struct: sorted ascending */
+};
+
+/* Internal: the start of a heap (the library's struct gcp_heap begins
+ * with these fields) and of its memory descriptor. */
+#define GCP__HEAP_LAYOUT UINT64_C(0x6763703100000001)   /* odd: never a pointer */
+struct gcp__heap_head {
+    uint64_t layout;                   /* GCP__HEAP_LAYOUT */
+    const void *mem;                   /* struct gcp__mem_head * */
+    struct {
+        const struct gcp__type *first; /* the heap's snapshot of the registry */
+        uint32_t n;
+    } tsnap;
+    bool poisoned;
+    bool gc_active;
+};
+struct gcp__mem_head {
+    uint8_t *base;
+    size_t bound;
+};
+
+/* Internal: reads a field of the heap head (bytes copied: the heap is not
+ * a struct gcp__heap_head as far as the compiler knows). */
+#define GCP__HEAD_FIELD(heap, field, dst)                                                  \
+    memcpy(&(dst), (const char *)(heap) + offsetof(struct gcp__heap_head, field), sizeof(dst))
+
+/* Internal: the heap's memory and snapshot when mutator operations may run
+ * on it and its layout is this header's. */
+typedef struct gcp__inl_view {
+    uint8_t *base;
+    size_t bound;
+    const struct gcp__type *types;
+    uint32_t ntypes;
+} gcp__inl_view;
+
+static inline bool gcp__inl_heap(const gcp_heap *heap, gcp__inl_view *v)
+{
+    if (!heap)
+        return false;
+    uint64_t layout;
+    bool poisoned, gc_active;
+    const void *mem;
+    GCP__HEAD_FIELD(heap, layout, layout);
+    GCP__HEAD_FIELD(heap, poisoned, poisoned);
+    GCP__HEAD_FIELD(heap, gc_active, gc_active);
+    if (layout != GCP__HEAP_LAYOUT || poisoned || gc_active)
+        return false;
+    GCP__HEAD_FIELD(heap, mem, mem);
+    GCP__HEAD_FIELD(heap, tsnap.first, v->types);
+    GCP__HEAD_FIELD(heap, tsnap.n, v->ntypes);
+    memcpy(&v->base, (const char *)mem + offsetof(struct gcp__mem_head, base), sizeof v->base);
+    memcpy(&v->bound, (const char *)mem + offsetof(struct gcp__mem_head, bound), sizeof v->bound);
+    return true;
+}
+
+/* Internal: ref is a struct object with a valid header of a type in the
+ * snapshot (the library's fast check for structs): *p its address. */
+static inline bool gcp__inl_struct(const gcp__inl_view *v, gcp_ref ref, uint8_t **p,
+                                   const struct gcp__type **t)
+{
+    if (ref == 0 || (ref & (GCP_OBJ_ALIGN - 1)) != 0 ||
+        (uint64_t)ref + GCP_OBJ_HEADER_BYTES > (uint64_t)v->bound)
+        return false;
+    uint8_t *o = v->base + ref;
+    /* Word by word, as the library writes a new header: a wider load
+     * would wait for those stores to retire. */
+    uint32_t kind, ti, size;
+    memcpy(&kind, o, sizeof kind);
+    memcpy(&ti, o + 4, sizeof ti);
+    memcpy(&size, o + 8, sizeof size);
+    if ((kind & 0xffff00ffu) != (uint32_t)GCP_KIND_STRUCT || ti >= v->ntypes)
+        return false;
+    const struct gcp__type *ty = v->types + ti;
+    if (ty->kind != GCP_KIND_STRUCT || size != ty->obj_bytes ||
+        (uint64_t)ref + size > (uint64_t)v->bound)
+        return false;
+    *p = o;
+    *t = ty;
+    return true;
+}
+
+/* Internal: [offset, offset + len) inside the payload of type t and wholly
+ * before its first ref field or after its last. */
+static inline bool gcp__inl_scalar(const struct gcp__type *t, uint32_t offset, size_t len)
+{
+    /* len - 1 wraps for 0. */
+    return len - 1 < t->payload_bytes && offset <= t->payload_bytes - len &&
+           (offset + len <= t->refs_from || offset >= t->refs_to);
+}
+
+static inline gcp_status gcp__struct_read_inline(gcp_heap *heap, gcp_ref obj, uint32_t offset,
+                                                 void *buf, size_t len)
+{
+    gcp__inl_view v;
+    uint8_t *p;
+    const struct gcp__type *t;
+    if (gcp__inl_heap(heap, &v) && gcp__inl_struct(&v, obj, &p, &t) && buf &&
+        gcp__inl_scalar(t, offset, len)) {
+        memcpy(buf, p + GCP_OBJ_PAYLOAD + offset, len);
+        return GCP_OK;
+    }
+    return (gcp_struct_read)(heap, obj, offset, buf, len);
+}
+
+static inline gcp_status gcp__struct_write_inline(gcp_heap *heap, gcp_ref obj, uint32_t offset,
+                                                  const void *buf, size_t len)
+{
+    gcp__inl_view v;
+    uint8_t *p;
+    const struct gcp__type *t;
+    if (gcp__inl_heap(heap, &v) && gcp__inl_struct(&v, obj, &p, &t) && buf &&
+        gcp__inl_scalar(t, offset, len)) {
+        memcpy(p + GCP_OBJ_PAYLOAD + offset, buf, len);
+        return GCP_OK;
+    }
+    return (gcp_struct_write)(heap, obj, offset, buf, len);
+}
+
+static inline gcp_status gcp__struct_get_ref_inline(gcp_heap *heap, gcp_ref obj,
+                                                    uint32_t offset, gcp_ref *out)
+{
+    gcp__inl_view v;
+    uint8_t *p, *q;
+    const struct gcp__type *t, *u;
+    if (gcp__inl_heap(heap, &v) && gcp__inl_struct(&v, obj, &p, &t) && out &&
+        (offset & 3u) == 0 && offset < 256u && ((t->ref_words >> (offset >> 2)) & 1u) != 0) {
+        gcp_ref r;
+        memcpy(&r, p + GCP_OBJ_PAYLOAD + offset, sizeof r);
+        if (!gcp_ref_is_heap(r) || gcp__inl_struct(&v, r, &q, &u)) {
+            *out = r;
+            return GCP_OK;
+        }
+    }
+    return (gcp_struct_get_ref)(heap, obj, offset, out);
+}
+
+#ifndef GCP_NO_INLINE
+#define gcp_struct_read(heap, obj, offset, buf, len)                                       \
+    gcp__struct_read_inline(heap, obj, offset, buf, len)
+#define gcp_struct_write(heap, obj, offset, buf, len)                                      \
+    gcp__struct_write_inline(heap, obj, offset, buf, len)
+#define gcp_struct_get_ref(heap, obj, offset, out)                                         \
+    gcp__struct_get_ref_inline(heap, obj, offset, out)
+#endif
+
+/* ------------------------------------------------------------------------
  * Collections
  *
  * gcp_heap_gc_start begins a collection over the given roots (which must

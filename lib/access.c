@@ -29,7 +29,7 @@
 /* The heap usable for a mutator operation, as gcp__heap_usable == GCP_OK. */
 static GCP__ALWAYS_INLINE bool heap_usable_fast(const gcp_heap *heap)
 {
-    return heap && !heap->poisoned && !heap->gc.active;
+    return heap && !heap->poisoned && !heap->gc_active;
 }
 
 /* Room for `size` bytes (a multiple of 8) where the collector allows the
@@ -392,7 +392,7 @@ static gcp_status scalar_range(const gcp_objv *o, uint32_t offset, size_t len)
     return GCP_OK;
 }
 
-gcp_status gcp_struct_get_ref(gcp_heap *heap, gcp_ref obj, uint32_t offset, gcp_ref *out)
+gcp_status (gcp_struct_get_ref)(gcp_heap *heap, gcp_ref obj, uint32_t offset, gcp_ref *out)
 {
     gcp_objv o;
     gcp_status st = get_obj(heap, obj, GCP_KIND_STRUCT, &o);
@@ -443,7 +443,7 @@ static GCP__COLD gcp_status struct_read_slow(gcp_heap *heap, gcp_ref obj, uint32
     return GCP_OK;
 }
 
-gcp_status gcp_struct_read(gcp_heap *heap, gcp_ref obj, uint32_t offset, void *buf, size_t len)
+gcp_status (gcp_struct_read)(gcp_heap *heap, gcp_ref obj, uint32_t offset, void *buf, size_t len)
 {
     gcp_objv o;
     if (heap_usable_fast(heap) && gcp__host_ref_fast(heap, obj, GCP_KIND_STRUCT, &o) && buf &&
@@ -467,7 +467,7 @@ static GCP__COLD gcp_status struct_write_slow(gcp_heap *heap, gcp_ref obj, uint3
     return GCP_OK;
 }
 
-gcp_status gcp_struct_write(gcp_heap *heap, gcp_ref obj, uint32_t offset, const void *buf,
+gcp_status (gcp_struct_write)(gcp_heap *heap, gcp_ref obj, uint32_t offset, const void *buf,
                             size_t len)
 {
     gcp_objv o;

@@ -36,8 +36,8 @@ struct gcp_collection {
     gcp_heap *heap;
     gcp_roots *roots;          /* may be NULL: no roots */
     gcp_hostdata *table;       /* host data of reclaimed externrefs goes here */
-    bool active;               /* started and neither complete nor failed */
-    /* Once not active: what every later step answers.  GCP_OK after a
+    /* Started and neither complete nor failed: heap->gc_active.  Once
+     * not active: what every later step answers.  GCP_OK after a
      * completion (with GCP_COMPLETE), the error that ended it, or
      * GCP_ESTATE when its heap was released or its roots list changed. */
     gcp_status end;

@@ -128,7 +128,7 @@ gcp_status gcp_heap_gc_start(gcp_heap *heap, gcp_roots *roots, gcp_hostdata *tab
     gc->step_units = 0;
     gc->roots_version = gcp__roots_version(roots);
     gc->end = GCP_OK;
-    gc->active = true;
+    heap->gc_active = true;
     st = heap->ops->gc_start(gc);
     if (st != GCP_OK)
         return fail(heap, st);
@@ -187,14 +187,14 @@ gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out)
     gcp_heap *heap = gc->heap;
     /* A finished collection stays finished; one whose heap was released
      * (or whose roots changed) or that failed keeps answering why. */
-    if (!gc->active && gc->end == GCP_ESTATE)
+    if (!heap->gc_active && gc->end == GCP_ESTATE)
         return GCP_ESTATE;
     if (heap->poisoned) {
-        if (gc->active)
+        if (heap->gc_active)
             fail(heap, GCP_EPOISONED);
         return GCP_EPOISONED;
     }
-    if (!gc->active) {
+    if (!heap->gc_active) {
         if (gc->end != GCP_OK)
             return gc->end;
         *out = GCP_COMPLETE;
@@ -211,7 +211,7 @@ gcp_status gcp_collection_step(gcp_collection *gc, gcp_progress *out)
     if (st != GCP_OK)
         return fail(heap, st);
     if (p == GCP_COMPLETE) {
-        gc->active = false;
+        heap->gc_active = false;
         set_soft_bound(heap);
         heap->collections++;
         heap->collected_since_alloc = true;

@@ -3,9 +3,32 @@
  * no-GC scopes. */
 #include "lib/heap.h"
 
+#include <stddef.h>
+
 #include "lib/metadata.h"
 #include "lib/heapops.h"
 #include "lib/types.h"
+
+/* gcpool.h's inline fast paths read the heap head, the descriptor's base
+ * and bound, and the types through these layouts. */
+#define SAME_OFFSET(a, fa, b, fb) _Static_assert(offsetof(a, fa) == offsetof(b, fb), #fa)
+#define SAME_SIZE(a, fa, b, fb) _Static_assert(sizeof(((a *)0)->fa) == sizeof(((b *)0)->fb), #fa)
+SAME_OFFSET(struct gcp_heap, layout, struct gcp__heap_head, layout);
+SAME_OFFSET(struct gcp_heap, mem, struct gcp__heap_head, mem);
+SAME_OFFSET(struct gcp_heap, tsnap.first, struct gcp__heap_head, tsnap.first);
+SAME_OFFSET(struct gcp_heap, tsnap.n, struct gcp__heap_head, tsnap.n);
+SAME_OFFSET(struct gcp_heap, poisoned, struct gcp__heap_head, poisoned);
+SAME_OFFSET(struct gcp_heap, gc_active, struct gcp__heap_head, gc_active);
+SAME_SIZE(struct gcp_heap, layout, struct gcp__heap_head, layout);
+SAME_SIZE(struct gcp_heap, mem, struct gcp__heap_head, mem);
+SAME_SIZE(struct gcp_heap, tsnap.first, struct gcp__heap_head, tsnap.first);
+SAME_SIZE(struct gcp_heap, tsnap.n, struct gcp__heap_head, tsnap.n);
+SAME_SIZE(struct gcp_heap, poisoned, struct gcp__heap_head, poisoned);
+SAME_SIZE(struct gcp_heap, gc_active, struct gcp__heap_head, gc_active);
+SAME_OFFSET(struct gcp_mem, base, struct gcp__mem_head, base);
+SAME_OFFSET(struct gcp_mem, bound, struct gcp__mem_head, bound);
+SAME_SIZE(struct gcp_mem, base, struct gcp__mem_head, base);
+SAME_SIZE(struct gcp_mem, bound, struct gcp__mem_head, bound);
 
 gcp_status gcp__heap_create(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap **out)
 {
@@ -15,6 +38,7 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap *
     gcp_heap *h = gcp__calloc_lines(1, sizeof *h);
     if (!h)
         return GCP_ENOMEM;
+    h->layout = GCP__HEAP_LAYOUT;
     h->mem = mem;
     h->ops = ops;
     h->types = cfg->types;
@@ -36,12 +60,12 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap *
 void gcp__heap_end_gc(gcp_heap *heap, gcp_status why)
 {
     gcp_collection *gc = &heap->gc;
-    if (gc->active) {
+    if (heap->gc_active) {
         if (heap->ops->gc_abort)
             heap->ops->gc_abort(gc);
         gc->end = why;
     }
-    gc->active = false;
+    heap->gc_active = false;
     gc->roots = NULL;
     gc->table = NULL;
 }
@@ -51,11 +75,11 @@ void gcp__heap_abort_gc(gcp_heap *heap) { gcp__heap_end_gc(heap, GCP_ESTATE); }
 void gcp__heap_reset(gcp_heap *heap)
 {
     gcp_collection *gc = &heap->gc;
-    if (gc->active) {
+    if (heap->gc_active) {
         /* Not ended at release: drop it without the collector's abort,
          * which could write into memory that was zeroed or given back.
          * ops->reset below clears the collector's own state. */
-        gc->active = false;
+        heap->gc_active = false;
         gc->end = GCP_ESTATE;
     }
     gc->roots = NULL;

@@ -13,10 +13,16 @@
 #include "lib/types.h"
 
 struct gcp_heap {
+    /* The head that gcpool.h's inline fast paths read (struct
+     * gcp__heap_head; lib/heap.c checks the offsets): keep these first,
+     * in this order, and change GCP__HEAP_LAYOUT with any change. */
+    uint64_t layout;                      /* GCP__HEAP_LAYOUT */
     gcp_mem *mem;                         /* the owner's descriptor */
+    gcp_types_snap tsnap;                 /* this heap's snapshot of the registry (lib/types.h) */
+    bool poisoned;
+    bool gc_active;                       /* a collection is in progress (heap->gc) */
     const struct gcp_collector_ops *ops;
     gcp_types *types;                     /* shared registry, retained (may be NULL) */
-    gcp_types_snap tsnap;                 /* this heap's snapshot of it (lib/types.h) */
     /* Units of one gc_step call: gc_step_budget, or while
      * gcp_collection_step slices a step by time, the slice's share. */
     uint32_t step_budget;
@@ -26,7 +32,6 @@ struct gcp_heap {
      * this (see gcp__heap_may_grow). */
     size_t soft_bound;
     uint32_t no_gc_depth;
-    bool poisoned;
     bool debug;                           /* the debug mode (lib/debug.h) */
     /* A collection has completed since the last successful allocation (or
      * since the reset): an allocation that still finds no room gets
@@ -96,7 +101,7 @@ static inline gcp_status gcp__heap_usable(const gcp_heap *heap)
         return GCP_EINVAL;
     if (heap->poisoned)
         return GCP_EPOISONED;
-    if (heap->gc.active)
+    if (heap->gc_active)
         return GCP_EBUSY;
     return GCP_OK;
 }

@@ -160,9 +160,13 @@ gcp_status gcp_types_add_struct(gcp_types *types, uint32_t payload_bytes,
         (GCP_OBJ_PAYLOAD + payload_bytes + (GCP_OBJ_ALIGN - 1)) & ~(GCP_OBJ_ALIGN - 1);
     uint32_t refs_from = n_refs ? offs[0] : payload_bytes;
     uint32_t refs_to = n_refs ? offs[n_refs - 1] + 4u : 0;
+    uint64_t ref_words = 0;
+    for (size_t i = 0; i < n_refs && offs[i] < 256u; i++)
+        ref_words |= (uint64_t)1 << (offs[i] / 4u);
     gcp_type ty = {.kind = GCP_KIND_STRUCT, .payload_bytes = payload_bytes,
                    .n_refs = (uint32_t)n_refs, .obj_bytes = obj_bytes,
-                   .refs_from = refs_from, .refs_to = refs_to, .ref_offsets = offs};
+                   .refs_from = refs_from, .refs_to = refs_to, .ref_words = ref_words,
+                   .ref_offsets = offs};
     gcp_status st = publish(types, &ty, out_index);
     if (st != GCP_OK)
         gcp__free(offs);

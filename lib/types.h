@@ -8,22 +8,9 @@
 
 #include "gcpool.h"
 
-typedef struct gcp_type {
-    gcp_kind kind;            /* GCP_KIND_STRUCT or GCP_KIND_ARRAY */
-    uint32_t payload_bytes;   /* struct: payload size */
-    uint32_t elem_bytes;      /* array: element size */
-    bool elems_are_refs;      /* array */
-    uint8_t elem_shift;       /* array: log2(elem_bytes) */
-    uint32_t n_refs;          /* struct: number of ref fields */
-    /* struct: the whole object's size, header included (what the size
-     * word of every valid object of this type holds); array: 0. */
-    uint32_t obj_bytes;
-    /* struct: the payload bytes below the first ref field and from the
-     * end of the last one on hold no ref (payload_bytes and 0 without
-     * ref fields): a scalar access inside either needs no search. */
-    uint32_t refs_from, refs_to;
-    const uint32_t *ref_offsets; /* struct: sorted ascending */
-} gcp_type;
+/* A registered type: struct gcp__type, defined in gcpool.h because the
+ * header's inline fast paths read it. */
+typedef struct gcp__type gcp_type;
 
 /* Types per chunk of the registry: chunk 0 holds indices below this. */
 #define GCP_TYPES_CHUNK (1u << 10)

@@ -508,6 +508,33 @@ static void op_fill(fstore *f, reader *r)
     }
 }
 
+/* The header's inline fast paths against the exported functions: what
+ * the inline code accepts, the library must accept with the same result
+ * (a read changes nothing; a refusal already came from the library). */
+static gcp_status read_both(fstore *f, gcp_ref obj, uint32_t off, uint8_t *out, size_t len)
+{
+    gcp_status s = gcp_struct_read(f->h, obj, off, out, len);
+    if (s == GCP_OK) {
+        uint8_t again[16];
+        gcp_status s2 = (gcp_struct_read)(f->h, obj, off, again, len);
+        if (s2 != GCP_OK || memcmp(again, out, len) != 0)
+            die("inline gcp_struct_read accepted, the library says %s", gcp_strerror(s2));
+    }
+    return s;
+}
+
+static gcp_status get_ref_both(fstore *f, gcp_ref obj, uint32_t off, gcp_ref *out)
+{
+    gcp_status s = gcp_struct_get_ref(f->h, obj, off, out);
+    if (s == GCP_OK) {
+        gcp_ref again;
+        gcp_status s2 = (gcp_struct_get_ref)(f->h, obj, off, &again);
+        if (s2 != GCP_OK || again != *out)
+            die("inline gcp_struct_get_ref accepted, the library says %s", gcp_strerror(s2));
+    }
+    return s;
+}
+
 static void op_struct(fstore *f, reader *r)
 {
     uint8_t a = u8(r), sel = u8(r);
@@ -522,7 +549,7 @@ static void op_struct(fstore *f, reader *r)
         gcp_status s = MUT(f, "gcp_struct_set_ref", gcp_struct_set_ref(f->h, f->t, obj, off, v));
         if (s == GCP_OK) {
             gcp_ref back;
-            gcp_status g = MUT(f, "gcp_struct_get_ref", gcp_struct_get_ref(f->h, obj, off, &back));
+            gcp_status g = MUT(f, "gcp_struct_get_ref", get_ref_both(f, obj, off, &back));
             if (g == GCP_OK && back != v)
                 die("struct ref field reads %#x after set_ref of %#x", back, v);
             if (g != GCP_OK && !f->scribbled && collector != GCP_COLLECTOR_DRC)
@@ -533,7 +560,7 @@ static void op_struct(fstore *f, reader *r)
     case 1: {
         gcp_ref v;
         int k = (sel >> 2) % NH;
-        if (MUT(f, "gcp_struct_get_ref", gcp_struct_get_ref(f->h, obj, off, &v)) == GCP_OK &&
+        if (MUT(f, "gcp_struct_get_ref", get_ref_both(f, obj, off, &v)) == GCP_OK &&
             MUT(f, "gcp_heap_clone_ref", gcp_heap_clone_ref(f->h, v, &v)) == GCP_OK)
             set_handle(f, k, v);
         break;
@@ -544,11 +571,11 @@ static void op_struct(fstore *f, reader *r)
         for (size_t i = 0; i < len; i++)
             buf[i] = u8(r);
         if ((sel & 3) == 2) {
-            MUT(f, "gcp_struct_read", gcp_struct_read(f->h, obj, off, back, len));
+            MUT(f, "gcp_struct_read", read_both(f, obj, off, back, len));
             break;
         }
         if (MUT(f, "gcp_struct_write", gcp_struct_write(f->h, obj, off, buf, len)) == GCP_OK) {
-            if (MUT(f, "gcp_struct_read", gcp_struct_read(f->h, obj, off, back, len)) != GCP_OK)
+            if (MUT(f, "gcp_struct_read", read_both(f, obj, off, back, len)) != GCP_OK)
                 die("struct_read refused what struct_write accepted");
             if (memcmp(buf, back, len) != 0)
                 die("struct_write not read back");
