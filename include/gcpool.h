@@ -944,17 +944,19 @@ GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, 
 /* ------------------------------------------------------------------------
  * Inline fast paths
  *
- * gcp_struct_read, gcp_struct_write and gcp_struct_get_ref are also defined
- * here as macros over static inline functions, so that a host's common
- * access makes no call: the inline code runs the library's own fast-path
- * checks (heap usable; the ref aligned, its header inside the bound, of a
+ * gcp_struct_read, gcp_struct_write and gcp_struct_get_ref, and on heaps
+ * whose collector has no barrier (all but DRC) gcp_struct_set_ref,
+ * gcp_heap_clone_ref and gcp_heap_drop_ref, are also defined here as
+ * macros over static inline functions, so that a host's common access
+ * makes no call.  The inline code runs the library's own fast-path checks
+ * (heap usable; the ref aligned, its header inside the bound, of a
  * registered struct type and of that type's size; the range inside the
- * payload and clear of ref fields, or the offset one of its ref fields; a
- * returned ref null, an i31 or a valid struct), then copies.  Anything
- * else -- an error, an array or externref value, a type registered after
- * the heap's snapshot of the registry, another library layout -- calls the
- * exported function, which gives the exact status.  Results are the same
- * either way.  Taking a function's address, or writing its name in
+ * payload and clear of ref fields, or the offset one of its ref fields;
+ * every ref value read or stored null, an i31 or a valid struct), then
+ * copies.  Anything else -- an error, an array or externref value, a type
+ * registered after the heap's snapshot of the registry, a DRC heap,
+ * another library layout -- calls the exported function, which gives the
+ * exact status.  Results are the same either way.  Taking a function's address, or writing its name in
  * parentheses, as in (gcp_struct_read)(...), uses the exported function.
  * Define GCP_NO_INLINE before including this header to get plain calls.
  *
@@ -999,6 +1001,9 @@ struct gcp__heap_head {
     } tsnap;
     bool poisoned;
     bool gc_active;
+    /* The collector has no write barrier and no clone hook (all but
+     * DRC): a ref store, clone or drop is its validation and the store. */
+    bool barrier_free;
 };
 struct gcp__mem_head {
     uint8_t *base;
@@ -1120,7 +1125,65 @@ static inline gcp_status gcp__struct_get_ref_inline(gcp_heap *heap, gcp_ref obj,
     return (gcp_struct_get_ref)(heap, obj, offset, out);
 }
 
+/* Internal: v is null, an i31 or a valid struct of the heap viewed. */
+static inline bool gcp__inl_value(const gcp__inl_view *v, gcp_ref r)
+{
+    uint8_t *p;
+    const struct gcp__type *t;
+    return !gcp_ref_is_heap(r) || gcp__inl_struct(v, r, &p, &t);
+}
+
+/* Internal: the heap may run mutator operations and has no barrier. */
+static inline bool gcp__inl_heap_nobarrier(const gcp_heap *heap, gcp__inl_view *v)
+{
+    bool barrier_free = false;
+    if (heap)
+        GCP__HEAD_FIELD(heap, barrier_free, barrier_free);
+    return barrier_free && gcp__inl_heap(heap, v);
+}
+
+static inline gcp_status gcp__struct_set_ref_inline(gcp_heap *heap, gcp_hostdata *table,
+                                                    gcp_ref obj, uint32_t offset, gcp_ref value)
+{
+    gcp__inl_view v;
+    uint8_t *p;
+    const struct gcp__type *t;
+    if (gcp__inl_heap_nobarrier(heap, &v) && gcp__inl_struct(&v, obj, &p, &t) &&
+        (offset & 3u) == 0 && offset < 256u && ((t->ref_words >> (offset >> 2)) & 1u) != 0) {
+        gcp_ref old;
+        memcpy(&old, p + GCP_OBJ_PAYLOAD + offset, sizeof old);
+        if (gcp__inl_value(&v, old) && gcp__inl_value(&v, value)) {
+            memcpy(p + GCP_OBJ_PAYLOAD + offset, &value, sizeof value);
+            return GCP_OK;
+        }
+    }
+    return (gcp_struct_set_ref)(heap, table, obj, offset, value);
+}
+
+static inline gcp_status gcp__heap_clone_ref_inline(gcp_heap *heap, gcp_ref src, gcp_ref *out)
+{
+    gcp__inl_view v;
+    if (gcp__inl_heap_nobarrier(heap, &v) && out && gcp__inl_value(&v, src)) {
+        *out = src;
+        return GCP_OK;
+    }
+    return (gcp_heap_clone_ref)(heap, src, out);
+}
+
+static inline gcp_status gcp__heap_drop_ref_inline(gcp_heap *heap, gcp_hostdata *table,
+                                                   gcp_ref ref)
+{
+    gcp__inl_view v;
+    if (gcp__inl_heap_nobarrier(heap, &v) && gcp__inl_value(&v, ref))
+        return GCP_OK;
+    return (gcp_heap_drop_ref)(heap, table, ref);
+}
+
 #ifndef GCP_NO_INLINE
+#define gcp_struct_set_ref(heap, table, obj, offset, value)                                \
+    gcp__struct_set_ref_inline(heap, table, obj, offset, value)
+#define gcp_heap_clone_ref(heap, src, out) gcp__heap_clone_ref_inline(heap, src, out)
+#define gcp_heap_drop_ref(heap, table, ref) gcp__heap_drop_ref_inline(heap, table, ref)
 #define gcp_struct_read(heap, obj, offset, buf, len)                                       \
     gcp__struct_read_inline(heap, obj, offset, buf, len)
 #define gcp_struct_write(heap, obj, offset, buf, len)                                      \

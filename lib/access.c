@@ -150,22 +150,48 @@ static __attribute__((noinline)) gcp_status alloc_struct_slow(gcp_heap *heap,
     return alloc_obj(heap, GCP_KIND_STRUCT, type_index, t->obj_bytes, 0, out);
 }
 
+/* A new small struct at r (room taken inline): header, zeroed payload. */
+static GCP__ALWAYS_INLINE gcp_status new_small_struct(gcp_heap *heap, gcp_ref r,
+                                                      uint32_t type_index, uint32_t size,
+                                                      gcp_ref *out)
+{
+    heap->collected_since_alloc = false;
+    *out = r;
+    gcp__obj_init_small(heap, r, GCP_KIND_STRUCT, type_index, size, heap->ops->new_object_word);
+    return GCP_OK;
+}
+
+/* gcp_heap_alloc_struct's fast path on free lists, apart: their registers
+ * would otherwise be saved on every allocation, the bump pointer's too. */
+static __attribute__((noinline)) gcp_status alloc_struct_fl(gcp_heap *heap, uint32_t type_index,
+                                                            uint32_t size, gcp_ref *out)
+{
+    gcp_ref r;
+    if (gcp__fl_bump(&((gcp_flc *)heap->cdata)->fl, size, &r))
+        return new_small_struct(heap, r, type_index, size, out);
+    return alloc_struct_slow(heap, type_index, out);
+}
+
 gcp_status gcp_heap_alloc_struct(gcp_heap *heap, uint32_t type_index, gcp_ref *out)
 {
     /* The fast path: a usable heap, a struct type in the snapshot, a
      * payload it zeroes inline, room the collector lets the core take
-     * (inline_space). */
-    gcp_ref r;
+     * (gcp_collector_ops.inline_alloc). */
     if (heap_usable_fast(heap) && out && type_index < heap->tsnap.n) {
         const gcp_type *t = heap->tsnap.first + type_index;
         const uint32_t size = t->obj_bytes;
-        if (t->kind == GCP_KIND_STRUCT && size <= GCP_OBJ_HEADER_BYTES + GCP__FAST_ZERO_MAX &&
-            inline_space(heap, size, &r)) {
-            heap->collected_since_alloc = false;
-            *out = r;
-            gcp__obj_init_small(heap, r, GCP_KIND_STRUCT, type_index, size,
-                                heap->ops->new_object_word);
-            return GCP_OK;
+        if (t->kind == GCP_KIND_STRUCT && size <= GCP_OBJ_HEADER_BYTES + GCP__FAST_ZERO_MAX) {
+            gcp_ref r;
+            switch (heap->ops->inline_alloc) {
+            case GCP_INLINE_ALLOC_BUMP:
+                if (gcp__null_bump(heap, size, &r))
+                    return new_small_struct(heap, r, type_index, size, out);
+                break;
+            case GCP_INLINE_ALLOC_FREELIST:
+                return alloc_struct_fl(heap, type_index, size, out);
+            default:
+                break;
+            }
         }
     }
     return alloc_struct_slow(heap, type_index, out);
@@ -403,7 +429,7 @@ gcp_status (gcp_struct_get_ref)(gcp_heap *heap, gcp_ref obj, uint32_t offset, gc
     return load_ref(heap, &o, GCP_OBJ_PAYLOAD + offset, out);
 }
 
-gcp_status gcp_struct_set_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref obj,
+gcp_status (gcp_struct_set_ref)(gcp_heap *heap, gcp_hostdata *table, gcp_ref obj,
                               uint32_t offset, gcp_ref value)
 {
     gcp_objv o;

@@ -9,7 +9,7 @@
 #include "lib/object.h"
 #include "lib/roots.h"
 
-gcp_status gcp_heap_clone_ref(gcp_heap *heap, gcp_ref src, gcp_ref *out)
+gcp_status (gcp_heap_clone_ref)(gcp_heap *heap, gcp_ref src, gcp_ref *out)
 {
     gcp_status st = gcp__heap_usable(heap);
     if (st != GCP_OK)
@@ -45,7 +45,7 @@ gcp_status gcp_heap_write_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref *dst,
     return st;
 }
 
-gcp_status gcp_heap_drop_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref ref)
+gcp_status (gcp_heap_drop_ref)(gcp_heap *heap, gcp_hostdata *table, gcp_ref ref)
 {
     return gcp_heap_write_ref(heap, table, &ref, NULL);
 }

@@ -535,6 +535,20 @@ static gcp_status get_ref_both(fstore *f, gcp_ref obj, uint32_t off, gcp_ref *ou
     return s;
 }
 
+/* A ref store accepted inline is accepted again by the library (without
+ * a barrier, storing the same value twice changes nothing; DRC heaps
+ * never take the inline store). */
+static gcp_status set_ref_both(fstore *f, gcp_ref obj, uint32_t off, gcp_ref v)
+{
+    gcp_status s = gcp_struct_set_ref(f->h, f->t, obj, off, v);
+    if (s == GCP_OK && collector != GCP_COLLECTOR_DRC) {
+        gcp_status s2 = (gcp_struct_set_ref)(f->h, f->t, obj, off, v);
+        if (s2 != GCP_OK)
+            die("inline gcp_struct_set_ref accepted, the library says %s", gcp_strerror(s2));
+    }
+    return s;
+}
+
 static void op_struct(fstore *f, reader *r)
 {
     uint8_t a = u8(r), sel = u8(r);
@@ -546,7 +560,7 @@ static void op_struct(fstore *f, reader *r)
     switch (sel & 3) {
     case 0: {
         gcp_ref v = pick_value(f, r);
-        gcp_status s = MUT(f, "gcp_struct_set_ref", gcp_struct_set_ref(f->h, f->t, obj, off, v));
+        gcp_status s = MUT(f, "gcp_struct_set_ref", set_ref_both(f, obj, off, v));
         if (s == GCP_OK) {
             gcp_ref back;
             gcp_status g = MUT(f, "gcp_struct_get_ref", get_ref_both(f, obj, off, &back));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The inline fast paths of include/gcpool.h (gcp_struct_read,
- * gcp_struct_write, gcp_struct_get_ref as macros): they are taken on valid
+/* The inline fast paths of include/gcpool.h (gcp_struct_read, _write,
+ * _get_ref, _set_ref, gcp_heap_clone_ref, _drop_ref as macros): they are
+ * taken on valid
  * objects, refused on another layout, a poisoned heap or a collection in
  * progress, and on every forged header, ref and range they give exactly
  * what the exported functions give (status, bytes, poisoning), each case
@@ -53,6 +54,11 @@ START_TEST(inline_path_is_taken)
     ck_assert_status(gcp_struct_get_ref(heap, a, 0, &a), GCP_EPOISONED);
     heap->poisoned = false;
     ck_assert_status(gcp_struct_read(NULL, a, 8, &back, sizeof back), GCP_EINVAL);
+    ck_assert_status(gcp_heap_drop_ref(NULL, table, a), GCP_EINVAL);
+    /* The null collector has no barrier: stores, clones and drops of refs
+     * may be inline. */
+    ck_assert(heap->barrier_free);
+    ck_assert(gcp__inl_heap_nobarrier(heap, &v));
     /* The ref-field bits of each registered struct. */
     ck_assert_uint_eq(gcp__heap_type(heap, S)->ref_words, 0x5);
     ck_assert_uint_eq(gcp__heap_type(heap, F)->ref_words, 0x2);
@@ -105,9 +111,11 @@ static const forgery forgeries[] = {
 };
 #define N_FORGERIES (sizeof forgeries / sizeof forgeries[0])
 
-/* Accesses: reads and writes of (offset, len), get_ref at offset. */
+/* Accesses: reads and writes of (offset, len), get_ref at offset,
+ * set_ref at offset of the value slots[len], drop and clone of the
+ * target. */
 typedef struct {
-    int op;              /* 0 read, 1 write, 2 get_ref */
+    int op;              /* 0 read, 1 write, 2 get_ref, 3 set_ref, 4 drop, 5 clone */
     uint32_t offset;
     size_t len;
 } access_case;
@@ -119,6 +127,9 @@ static const access_case accesses[] = {
     {1, 308, 12}, {1, 100, 64},
     {2, 0, 0}, {2, 8, 0}, {2, 4, 0}, {2, 2, 0}, {2, 12, 0}, {2, 16, 0}, {2, 300, 0},
     {2, 256, 0}, {2, UINT32_MAX - 3, 0},
+    {3, 0, 0}, {3, 0, 1}, {3, 0, 2}, {3, 0, 3}, {3, 0, 4}, {3, 0, 5}, {3, 0, 6}, {3, 8, 2},
+    {3, 4, 2}, {3, 2, 2}, {3, 300, 2}, {3, 16, 2},
+    {4, 0, 0}, {5, 0, 0},
 };
 #define N_ACCESSES (sizeof accesses / sizeof accesses[0])
 
@@ -165,9 +176,18 @@ static void run_case(const forgery *fg, const access_case *ac, bool inl, outcome
     else if (ac->op == 1)
         res->st = inl ? gcp_struct_write(heap, target, ac->offset, in, ac->len)
                       : (gcp_struct_write)(heap, target, ac->offset, in, ac->len);
-    else
+    else if (ac->op == 2)
         res->st = inl ? gcp_struct_get_ref(heap, target, ac->offset, &res->ref)
                       : (gcp_struct_get_ref)(heap, target, ac->offset, &res->ref);
+    else if (ac->op == 3)
+        res->st = inl ? gcp_struct_set_ref(heap, table, target, ac->offset, slots[ac->len])
+                      : (gcp_struct_set_ref)(heap, table, target, ac->offset, slots[ac->len]);
+    else if (ac->op == 4)
+        res->st = inl ? gcp_heap_drop_ref(heap, table, target)
+                      : (gcp_heap_drop_ref)(heap, table, target);
+    else
+        res->st = inl ? gcp_heap_clone_ref(heap, target, &res->ref)
+                      : (gcp_heap_clone_ref)(heap, target, &res->ref);
     res->poisoned = gcp_heap_is_poisoned(heap);
     if ((uint64_t)target + sizeof res->obj <= gcp_heap_bound(heap))
         memcpy(res->obj, at(target), sizeof res->obj);
@@ -222,6 +242,35 @@ START_TEST(type_registered_after_the_snapshot)
 }
 END_TEST
 
+/* DRC counts references: its heaps take no inline store, clone or drop,
+ * and the exported functions keep the counts. */
+START_TEST(drc_takes_the_exported_barrier)
+{
+    gcp_pool_config c = small_config(1);
+    c.types = types;
+    c.collector = GCP_COLLECTOR_DRC;
+    gcp_pool *p;
+    gcp_heap *h;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    ck_assert(!h->barrier_free);
+    gcp__inl_view v;
+    ck_assert(!gcp__inl_heap_nobarrier(h, &v));
+    ck_assert(gcp__inl_heap(h, &v));
+    gcp_ref o, s, c2;
+    ck_assert_ok(gcp_heap_alloc_struct(h, S, &o));
+    ck_assert_ok(gcp_heap_alloc_struct(h, S, &s));
+    uint32_t count0 = gcp__load32(gcp_heap_base(h) + s + 12);
+    ck_assert_ok(gcp_struct_set_ref(h, table, o, 0, s));
+    ck_assert_ok(gcp_heap_clone_ref(h, s, &c2));
+    ck_assert_uint_eq(gcp__load32(gcp_heap_base(h) + s + 12), count0 + 2);
+    ck_assert_ok(gcp_heap_drop_ref(h, table, c2));
+    ck_assert_uint_eq(gcp__load32(gcp_heap_base(h) + s + 12), count0 + 1);
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_free(p));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("inline");
@@ -231,6 +280,7 @@ int main(void)
     tcase_add_test(tc, inline_path_is_taken);
     tcase_add_test(tc, inline_equals_exported);
     tcase_add_test(tc, type_registered_after_the_snapshot);
+    tcase_add_test(tc, drc_takes_the_exported_barrier);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
