@@ -944,19 +944,19 @@ GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, 
 /* ------------------------------------------------------------------------
  * Inline fast paths
  *
- * gcp_struct_read, gcp_struct_write and gcp_struct_get_ref, and on heaps
- * whose collector has no barrier (all but DRC) gcp_struct_set_ref,
- * gcp_heap_clone_ref and gcp_heap_drop_ref, are also defined here as
+ * gcp_struct_read, gcp_struct_write, gcp_struct_get_ref, gcp_struct_set_ref,
+ * gcp_heap_clone_ref and gcp_heap_drop_ref are also defined here as
  * macros over static inline functions, so that a host's common access
  * makes no call.  The inline code runs the library's own fast-path checks
  * (heap usable; the ref aligned, its header inside the bound, of a
  * registered struct type and of that type's size; the range inside the
  * payload and clear of ref fields, or the offset one of its ref fields;
- * every ref value read or stored null, an i31 or a valid struct), then
- * copies.  Anything else -- an error, an array or externref value, a type
- * registered after the heap's snapshot of the registry, a DRC heap,
- * another library layout -- calls the exported function, which gives the
- * exact status.  Results are the same either way.  Taking a function's address, or writing its name in
+ * every ref value read or stored null, an i31 or a valid struct; under
+ * DRC, no count reaching zero), then copies and counts.  Anything else --
+ * an error, an array or externref value, a type registered after the
+ * heap's snapshot of the registry, a DRC count that reaches zero, another
+ * library layout -- calls the exported function, which gives the exact
+ * status.  Results are the same either way.  Taking a function's address, or writing its name in
  * parentheses, as in (gcp_struct_read)(...), uses the exported function.
  * Define GCP_NO_INLINE before including this header to get plain calls.
  *
@@ -1001,10 +1001,15 @@ struct gcp__heap_head {
     } tsnap;
     bool poisoned;
     bool gc_active;
-    /* The collector has no write barrier and no clone hook (all but
-     * DRC): a ref store, clone or drop is its validation and the store. */
-    bool barrier_free;
+    uint8_t barrier;                   /* GCP__BARRIER_* */
 };
+/* Internal: what a ref store, clone or drop does besides validation. */
+#define GCP__BARRIER_CALL 0u     /* the collector's hooks: no inline path */
+#define GCP__BARRIER_NONE 1u     /* nothing (null, mark-sweep, compact) */
+/* Counts in the collector word (DRC): a new referent gains one (saturating
+ * at UINT32_MAX, which never changes again), the old one loses one; inline
+ * only while no count reaches zero. */
+#define GCP__BARRIER_COUNTS 2u
 struct gcp__mem_head {
     uint8_t *base;
     size_t bound;
@@ -1133,13 +1138,56 @@ static inline bool gcp__inl_value(const gcp__inl_view *v, gcp_ref r)
     return !gcp_ref_is_heap(r) || gcp__inl_struct(v, r, &p, &t);
 }
 
-/* Internal: the heap may run mutator operations and has no barrier. */
-static inline bool gcp__inl_heap_nobarrier(const gcp_heap *heap, gcp__inl_view *v)
+/* Internal: the heap's barrier kind, GCP__BARRIER_CALL for NULL. */
+static inline unsigned gcp__inl_barrier(const gcp_heap *heap)
 {
-    bool barrier_free = false;
+    uint8_t b = GCP__BARRIER_CALL;
     if (heap)
-        GCP__HEAD_FIELD(heap, barrier_free, barrier_free);
-    return barrier_free && gcp__inl_heap(heap, v);
+        GCP__HEAD_FIELD(heap, barrier, b);
+    return b;
+}
+
+/* Internal: the counts of a ref store from old to nw (each null, i31 or a
+ * valid struct) under GCP__BARRIER_COUNTS: nw gains one, then old loses
+ * one.  False, with nothing changed, when old's count would reach zero
+ * or is zero (the library then frees or reports it). */
+static inline bool gcp__inl_recount(uint8_t *base, gcp_ref old, gcp_ref nw)
+{
+    uint8_t *po = gcp_ref_is_heap(old) ? base + old + 12 : NULL;
+    uint8_t *pn = gcp_ref_is_heap(nw) ? base + nw + 12 : NULL;
+    uint32_t c;
+    if (po) {
+        memcpy(&c, po, sizeof c);
+        if (po == pn && c != UINT32_MAX)
+            c++;   /* the increment comes first */
+        if (c < 2u)
+            return false;
+    }
+    if (pn) {
+        memcpy(&c, pn, sizeof c);
+        if (c != UINT32_MAX) {
+            c++;
+            memcpy(pn, &c, sizeof c);
+        }
+    }
+    if (po) {
+        memcpy(&c, po, sizeof c);
+        if (c != UINT32_MAX) {
+            c--;
+            memcpy(po, &c, sizeof c);
+        }
+    }
+    return true;
+}
+
+/* Internal: the barrier of a ref store from old to nw, inline: true when
+ * done (nothing to do, or the counts changed), false to call the
+ * library with nothing changed. */
+static inline bool gcp__inl_store_barrier(const gcp_heap *heap, const gcp__inl_view *v,
+                                          gcp_ref old, gcp_ref nw)
+{
+    unsigned b = gcp__inl_barrier(heap);
+    return b == GCP__BARRIER_NONE || (b == GCP__BARRIER_COUNTS && gcp__inl_recount(v->base, old, nw));
 }
 
 static inline gcp_status gcp__struct_set_ref_inline(gcp_heap *heap, gcp_hostdata *table,
@@ -1148,11 +1196,12 @@ static inline gcp_status gcp__struct_set_ref_inline(gcp_heap *heap, gcp_hostdata
     gcp__inl_view v;
     uint8_t *p;
     const struct gcp__type *t;
-    if (gcp__inl_heap_nobarrier(heap, &v) && gcp__inl_struct(&v, obj, &p, &t) &&
-        (offset & 3u) == 0 && offset < 256u && ((t->ref_words >> (offset >> 2)) & 1u) != 0) {
+    if (gcp__inl_heap(heap, &v) && gcp__inl_struct(&v, obj, &p, &t) && (offset & 3u) == 0 &&
+        offset < 256u && ((t->ref_words >> (offset >> 2)) & 1u) != 0) {
         gcp_ref old;
         memcpy(&old, p + GCP_OBJ_PAYLOAD + offset, sizeof old);
-        if (gcp__inl_value(&v, old) && gcp__inl_value(&v, value)) {
+        if (gcp__inl_value(&v, old) && gcp__inl_value(&v, value) &&
+            gcp__inl_store_barrier(heap, &v, old, value)) {
             memcpy(p + GCP_OBJ_PAYLOAD + offset, &value, sizeof value);
             return GCP_OK;
         }
@@ -1163,7 +1212,17 @@ static inline gcp_status gcp__struct_set_ref_inline(gcp_heap *heap, gcp_hostdata
 static inline gcp_status gcp__heap_clone_ref_inline(gcp_heap *heap, gcp_ref src, gcp_ref *out)
 {
     gcp__inl_view v;
-    if (gcp__inl_heap_nobarrier(heap, &v) && out && gcp__inl_value(&v, src)) {
+    unsigned b = gcp__inl_barrier(heap);
+    if (b != GCP__BARRIER_CALL && gcp__inl_heap(heap, &v) && out && gcp__inl_value(&v, src)) {
+        if (b == GCP__BARRIER_COUNTS && gcp_ref_is_heap(src)) {
+            uint8_t *pc = v.base + src + 12;
+            uint32_t c;
+            memcpy(&c, pc, sizeof c);
+            if (c != UINT32_MAX) {
+                c++;
+                memcpy(pc, &c, sizeof c);
+            }
+        }
         *out = src;
         return GCP_OK;
     }
@@ -1174,7 +1233,8 @@ static inline gcp_status gcp__heap_drop_ref_inline(gcp_heap *heap, gcp_hostdata 
                                                    gcp_ref ref)
 {
     gcp__inl_view v;
-    if (gcp__inl_heap_nobarrier(heap, &v) && gcp__inl_value(&v, ref))
+    if (gcp__inl_heap(heap, &v) && gcp__inl_value(&v, ref) &&
+        gcp__inl_store_barrier(heap, &v, ref, GCP_REF_NULL))
         return GCP_OK;
     return (gcp_heap_drop_ref)(heap, table, ref);
 }

@@ -356,7 +356,9 @@ static GCP__ALWAYS_INLINE gcp_status store_ref(gcp_heap *heap, gcp_hostdata *tab
         if (st != GCP_OK)
             return st;
     }
-    if (heap->ops->write) {
+    /* DRC's counts while none reaches zero: without the hook's call. */
+    if (heap->ops->write && !(heap->barrier == GCP__BARRIER_COUNTS &&
+                              gcp__inl_recount(heap->mem->base, old, value))) {
         st = heap->ops->write(heap, table, owner, old, value);
         if (st != GCP_OK)
             return st;

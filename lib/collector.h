@@ -79,6 +79,15 @@ typedef struct gcp_collector_ops {
      * new object (DRC: an initial count of 1 for the caller's reference). */
     uint32_t new_object_word;
 
+    /* The barriers are reference counts in the collector word (DRC):
+     * clone and write add one to a new referent (saturating at
+     * UINT32_MAX, which never changes again), write takes one from the old
+     * referent, and only a count that reaches zero (or a zero count, which
+     * is corruption) needs the hooks.  Then gcpool.h's inline paths and
+     * the core count themselves while no count reaches zero
+     * (GCP__BARRIER_COUNTS). */
+    bool counts_in_cword;
+
     /* Builds the per-heap state in heap->cdata.  heap->mem->bound may still
      * be 0 here; reset() is always called before the first allocation.
      * GCP_ENOMEM. */

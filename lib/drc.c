@@ -717,6 +717,7 @@ const gcp_collector_ops gcp__drc_collector = {
     /* drc_alloc adds nothing to a successful bump. */
     .inline_alloc = GCP_INLINE_ALLOC_FREELIST,
     .new_object_word = 1,
+    .counts_in_cword = true,
     .create = drc_create,
     .destroy = drc_destroy,
     .reset = drc_reset,

@@ -38,7 +38,8 @@ gcp_status gcp_heap_write_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref *dst,
         if (st == GCP_OK)
             st = gcp__host_ref(heap, value, GCP__WANT_VALUE, NULL);
     }
-    if (st == GCP_OK && heap->ops->write)
+    if (st == GCP_OK && heap->ops->write &&
+        !(heap->barrier == GCP__BARRIER_COUNTS && gcp__inl_recount(heap->mem->base, old, value)))
         st = heap->ops->write(heap, table, GCP_REF_NULL, old, value);
     if (st == GCP_OK)
         *dst = value;

@@ -19,14 +19,14 @@ SAME_OFFSET(struct gcp_heap, tsnap.first, struct gcp__heap_head, tsnap.first);
 SAME_OFFSET(struct gcp_heap, tsnap.n, struct gcp__heap_head, tsnap.n);
 SAME_OFFSET(struct gcp_heap, poisoned, struct gcp__heap_head, poisoned);
 SAME_OFFSET(struct gcp_heap, gc_active, struct gcp__heap_head, gc_active);
-SAME_OFFSET(struct gcp_heap, barrier_free, struct gcp__heap_head, barrier_free);
+SAME_OFFSET(struct gcp_heap, barrier, struct gcp__heap_head, barrier);
 SAME_SIZE(struct gcp_heap, layout, struct gcp__heap_head, layout);
 SAME_SIZE(struct gcp_heap, mem, struct gcp__heap_head, mem);
 SAME_SIZE(struct gcp_heap, tsnap.first, struct gcp__heap_head, tsnap.first);
 SAME_SIZE(struct gcp_heap, tsnap.n, struct gcp__heap_head, tsnap.n);
 SAME_SIZE(struct gcp_heap, poisoned, struct gcp__heap_head, poisoned);
 SAME_SIZE(struct gcp_heap, gc_active, struct gcp__heap_head, gc_active);
-SAME_SIZE(struct gcp_heap, barrier_free, struct gcp__heap_head, barrier_free);
+SAME_SIZE(struct gcp_heap, barrier, struct gcp__heap_head, barrier);
 SAME_OFFSET(struct gcp_mem, base, struct gcp__mem_head, base);
 SAME_OFFSET(struct gcp_mem, bound, struct gcp__mem_head, bound);
 SAME_SIZE(struct gcp_mem, base, struct gcp__mem_head, base);
@@ -43,7 +43,9 @@ gcp_status gcp__heap_create(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap *
     h->layout = GCP__HEAP_LAYOUT;
     h->mem = mem;
     h->ops = ops;
-    h->barrier_free = !ops->write && !ops->clone;
+    h->barrier = !ops->write && !ops->clone ? GCP__BARRIER_NONE
+                 : ops->counts_in_cword       ? GCP__BARRIER_COUNTS
+                                              : GCP__BARRIER_CALL;
     h->types = cfg->types;
     h->step_budget = cfg->gc_step_budget;
     h->step_time_ns = cfg->gc_step_time_us * UINT64_C(1000);

@@ -21,7 +21,7 @@ struct gcp_heap {
     gcp_types_snap tsnap;                 /* this heap's snapshot of the registry (lib/types.h) */
     bool poisoned;
     bool gc_active;                       /* a collection is in progress (heap->gc) */
-    bool barrier_free;                    /* ops has neither write nor clone */
+    uint8_t barrier;                      /* GCP__BARRIER_* (gcpool.h) */
     const struct gcp_collector_ops *ops;
     gcp_types *types;                     /* shared registry, retained (may be NULL) */
     /* Units of one gc_step call: gc_step_budget, or while

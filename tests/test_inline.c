@@ -57,8 +57,7 @@ START_TEST(inline_path_is_taken)
     ck_assert_status(gcp_heap_drop_ref(NULL, table, a), GCP_EINVAL);
     /* The null collector has no barrier: stores, clones and drops of refs
      * may be inline. */
-    ck_assert(heap->barrier_free);
-    ck_assert(gcp__inl_heap_nobarrier(heap, &v));
+    ck_assert_uint_eq(heap->barrier, GCP__BARRIER_NONE);
     /* The ref-field bits of each registered struct. */
     ck_assert_uint_eq(gcp__heap_type(heap, S)->ref_words, 0x5);
     ck_assert_uint_eq(gcp__heap_type(heap, F)->ref_words, 0x2);
@@ -139,6 +138,7 @@ typedef struct {
     gcp_ref ref;
     bool poisoned;
     uint8_t obj[64];     /* the target's first bytes afterwards */
+    uint32_t counts[2];  /* collector words of s and arr afterwards */
 } outcome;
 
 static void run_case(const forgery *fg, const access_case *ac, bool inl, outcome *res)
@@ -191,11 +191,14 @@ static void run_case(const forgery *fg, const access_case *ac, bool inl, outcome
     res->poisoned = gcp_heap_is_poisoned(heap);
     if ((uint64_t)target + sizeof res->obj <= gcp_heap_bound(heap))
         memcpy(res->obj, at(target), sizeof res->obj);
+    res->counts[0] = gcp__load32(at(s) + 12);
+    res->counts[1] = gcp__load32(at(arr) + 12);
 }
 
-START_TEST(inline_equals_exported)
+/* The whole table on the fixture's heap (the null collector, no barrier)
+ * or on a DRC heap (counts). */
+static void differential(int *oks, int *refusals)
 {
-    int oks = 0, refusals = 0;
     for (size_t i = 0; i < N_FORGERIES; i++) {
         for (size_t j = 0; j < N_ACCESSES; j++) {
             outcome a, b;
@@ -203,20 +206,48 @@ START_TEST(inline_equals_exported)
             run_case(&forgeries[i], &accesses[j], true, &b);
             ck_assert_msg(a.st == b.st && a.poisoned == b.poisoned && a.ref == b.ref &&
                               memcmp(a.out, b.out, sizeof a.out) == 0 &&
-                              memcmp(a.obj, b.obj, sizeof a.obj) == 0,
+                              memcmp(a.obj, b.obj, sizeof a.obj) == 0 &&
+                              a.counts[0] == b.counts[0] && a.counts[1] == b.counts[1],
                           "%s, access %zu: exported %s (poisoned %d, ref %#x), inline %s "
                           "(poisoned %d, ref %#x)",
                           forgeries[i].what, j, gcp_strerror(a.st), a.poisoned, a.ref,
                           gcp_strerror(b.st), b.poisoned, b.ref);
             if (a.st == GCP_OK)
-                oks++;
+                (*oks)++;
             else
-                refusals++;
+                (*refusals)++;
         }
     }
+}
+
+START_TEST(inline_equals_exported)
+{
+    int oks = 0, refusals = 0;
+    differential(&oks, &refusals);
     /* The table exercises both sides. */
-    ck_assert_int_gt(oks, 50);
+    ck_assert_int_gt(oks, 60);
     ck_assert_int_gt(refusals, 200);
+}
+END_TEST
+
+START_TEST(inline_equals_exported_drc)
+{
+    gcp_pool *saved_pool = pool;
+    gcp_heap *saved_heap = heap;
+    gcp_pool_config c = small_config(1);
+    c.types = types;
+    c.collector = GCP_COLLECTOR_DRC;
+    ck_assert_ok(gcp_pool_new(&c, &pool));
+    ck_assert_ok(gcp_pool_acquire(pool, &heap));
+    ck_assert_uint_eq(heap->barrier, GCP__BARRIER_COUNTS);
+    int oks = 0, refusals = 0;
+    differential(&oks, &refusals);
+    ck_assert_int_gt(oks, 60);
+    ck_assert_int_gt(refusals, 200);
+    ck_assert_ok(gcp_pool_release(pool, heap));
+    ck_assert_ok(gcp_pool_free(pool));
+    pool = saved_pool;
+    heap = saved_heap;
 }
 END_TEST
 
@@ -242,9 +273,10 @@ START_TEST(type_registered_after_the_snapshot)
 }
 END_TEST
 
-/* DRC counts references: its heaps take no inline store, clone or drop,
- * and the exported functions keep the counts. */
-START_TEST(drc_takes_the_exported_barrier)
+/* DRC's counts inline: a store, a clone and a drop count as the hooks
+ * would; a count that reaches zero, a zero count and a saturated one take
+ * the library's path or stay as the library leaves them. */
+START_TEST(drc_counts_inline)
 {
     gcp_pool_config c = small_config(1);
     c.types = types;
@@ -253,19 +285,39 @@ START_TEST(drc_takes_the_exported_barrier)
     gcp_heap *h;
     ck_assert_ok(gcp_pool_new(&c, &p));
     ck_assert_ok(gcp_pool_acquire(p, &h));
-    ck_assert(!h->barrier_free);
-    gcp__inl_view v;
-    ck_assert(!gcp__inl_heap_nobarrier(h, &v));
-    ck_assert(gcp__inl_heap(h, &v));
+    ck_assert_uint_eq(gcp__inl_barrier(h), GCP__BARRIER_COUNTS);
+    ck_assert_uint_eq(gcp__inl_barrier(NULL), GCP__BARRIER_CALL);
+    uint8_t *base = gcp_heap_base(h);
     gcp_ref o, s, c2;
     ck_assert_ok(gcp_heap_alloc_struct(h, S, &o));
     ck_assert_ok(gcp_heap_alloc_struct(h, S, &s));
-    uint32_t count0 = gcp__load32(gcp_heap_base(h) + s + 12);
+    ck_assert_uint_eq(gcp__load32(base + s + 12), 1);
     ck_assert_ok(gcp_struct_set_ref(h, table, o, 0, s));
     ck_assert_ok(gcp_heap_clone_ref(h, s, &c2));
-    ck_assert_uint_eq(gcp__load32(gcp_heap_base(h) + s + 12), count0 + 2);
+    ck_assert_uint_eq(gcp__load32(base + s + 12), 3);
     ck_assert_ok(gcp_heap_drop_ref(h, table, c2));
-    ck_assert_uint_eq(gcp__load32(gcp_heap_base(h) + s + 12), count0 + 1);
+    ck_assert_uint_eq(gcp__load32(base + s + 12), 2);
+    /* The same value again: one more, one less. */
+    ck_assert_ok(gcp_struct_set_ref(h, table, o, 0, s));
+    ck_assert_uint_eq(gcp__load32(base + s + 12), 2);
+    /* Saturated counts never change. */
+    gcp__store32(base + s + 12, UINT32_MAX);
+    ck_assert_ok(gcp_heap_drop_ref(h, table, s));
+    ck_assert_ok(gcp_heap_clone_ref(h, s, &c2));
+    ck_assert_ok(gcp_struct_set_ref(h, table, o, 0, GCP_REF_NULL));
+    ck_assert_uint_eq(gcp__load32(base + s + 12), UINT32_MAX);
+    gcp__store32(base + s + 12, UINT32_MAX - 1);
+    ck_assert_ok(gcp_struct_set_ref(h, table, o, 0, s));
+    ck_assert_ok(gcp_struct_set_ref(h, table, o, 0, s));
+    ck_assert_uint_eq(gcp__load32(base + s + 12), UINT32_MAX);
+    /* Down to zero: the library queues it (its ZCT flag). */
+    gcp__store32(base + s + 12, 1);
+    ck_assert_ok(gcp_struct_set_ref(h, table, o, 0, GCP_REF_NULL));
+    ck_assert_uint_eq(gcp__load32(base + s + 12), 0);
+    ck_assert_uint_ne(base[s + 1], 0);
+    /* A zero count that would lose one is corruption. */
+    ck_assert_status(gcp_heap_drop_ref(h, table, s), GCP_ECORRUPT);
+    ck_assert(gcp_heap_is_poisoned(h));
     ck_assert_ok(gcp_pool_release(p, h));
     ck_assert_ok(gcp_pool_free(p));
 }
@@ -280,7 +332,8 @@ int main(void)
     tcase_add_test(tc, inline_path_is_taken);
     tcase_add_test(tc, inline_equals_exported);
     tcase_add_test(tc, type_registered_after_the_snapshot);
-    tcase_add_test(tc, drc_takes_the_exported_barrier);
+    tcase_add_test(tc, inline_equals_exported_drc);
+    tcase_add_test(tc, drc_counts_inline);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
