@@ -42,4 +42,7 @@ callgrind_annotate --inclusive=yes "$tmp/cg.$((2 * k))" 2>/dev/null |
                 if (calls[order[i]] > 0)
                     printf "  %-22s %6.1f instructions per call\n", order[i],
                            cost[order[i]] / calls[order[i]]
+                else
+                    printf "  %-22s inline in the caller (gcpool.h), in the per-object figure\n",
+                           order[i]
         }'

@@ -968,6 +968,14 @@ GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, 
  * these names.
  * ------------------------------------------------------------------------ */
 
+/* Internal: the inline functions are inlined even where the compiler
+ * would rather call them (a call would cost what they save). */
+#if defined(__GNUC__)
+#define GCP__INLINE static inline __attribute__((always_inline))
+#else
+#define GCP__INLINE static inline
+#endif
+
 /* Internal: a registered type, as the library stores it. */
 struct gcp__type {
     gcp_kind kind;            /* GCP_KIND_STRUCT or GCP_KIND_ARRAY */
@@ -1029,7 +1037,7 @@ typedef struct gcp__inl_view {
     uint32_t ntypes;
 } gcp__inl_view;
 
-static inline bool gcp__inl_heap(const gcp_heap *heap, gcp__inl_view *v)
+GCP__INLINE bool gcp__inl_heap(const gcp_heap *heap, gcp__inl_view *v)
 {
     if (!heap)
         return false;
@@ -1051,7 +1059,7 @@ static inline bool gcp__inl_heap(const gcp_heap *heap, gcp__inl_view *v)
 
 /* Internal: ref is a struct object with a valid header of a type in the
  * snapshot (the library's fast check for structs): *p its address. */
-static inline bool gcp__inl_struct(const gcp__inl_view *v, gcp_ref ref, uint8_t **p,
+GCP__INLINE bool gcp__inl_struct(const gcp__inl_view *v, gcp_ref ref, uint8_t **p,
                                    const struct gcp__type **t)
 {
     if (ref == 0 || (ref & (GCP_OBJ_ALIGN - 1)) != 0 ||
@@ -1077,14 +1085,14 @@ static inline bool gcp__inl_struct(const gcp__inl_view *v, gcp_ref ref, uint8_t 
 
 /* Internal: [offset, offset + len) inside the payload of type t and wholly
  * before its first ref field or after its last. */
-static inline bool gcp__inl_scalar(const struct gcp__type *t, uint32_t offset, size_t len)
+GCP__INLINE bool gcp__inl_scalar(const struct gcp__type *t, uint32_t offset, size_t len)
 {
     /* len - 1 wraps for 0. */
     return len - 1 < t->payload_bytes && offset <= t->payload_bytes - len &&
            (offset + len <= t->refs_from || offset >= t->refs_to);
 }
 
-static inline gcp_status gcp__struct_read_inline(gcp_heap *heap, gcp_ref obj, uint32_t offset,
+GCP__INLINE gcp_status gcp__struct_read_inline(gcp_heap *heap, gcp_ref obj, uint32_t offset,
                                                  void *buf, size_t len)
 {
     gcp__inl_view v;
@@ -1098,7 +1106,7 @@ static inline gcp_status gcp__struct_read_inline(gcp_heap *heap, gcp_ref obj, ui
     return (gcp_struct_read)(heap, obj, offset, buf, len);
 }
 
-static inline gcp_status gcp__struct_write_inline(gcp_heap *heap, gcp_ref obj, uint32_t offset,
+GCP__INLINE gcp_status gcp__struct_write_inline(gcp_heap *heap, gcp_ref obj, uint32_t offset,
                                                   const void *buf, size_t len)
 {
     gcp__inl_view v;
@@ -1112,7 +1120,7 @@ static inline gcp_status gcp__struct_write_inline(gcp_heap *heap, gcp_ref obj, u
     return (gcp_struct_write)(heap, obj, offset, buf, len);
 }
 
-static inline gcp_status gcp__struct_get_ref_inline(gcp_heap *heap, gcp_ref obj,
+GCP__INLINE gcp_status gcp__struct_get_ref_inline(gcp_heap *heap, gcp_ref obj,
                                                     uint32_t offset, gcp_ref *out)
 {
     gcp__inl_view v;
@@ -1131,7 +1139,7 @@ static inline gcp_status gcp__struct_get_ref_inline(gcp_heap *heap, gcp_ref obj,
 }
 
 /* Internal: v is null, an i31 or a valid struct of the heap viewed. */
-static inline bool gcp__inl_value(const gcp__inl_view *v, gcp_ref r)
+GCP__INLINE bool gcp__inl_value(const gcp__inl_view *v, gcp_ref r)
 {
     uint8_t *p;
     const struct gcp__type *t;
@@ -1139,7 +1147,7 @@ static inline bool gcp__inl_value(const gcp__inl_view *v, gcp_ref r)
 }
 
 /* Internal: the heap's barrier kind, GCP__BARRIER_CALL for NULL. */
-static inline unsigned gcp__inl_barrier(const gcp_heap *heap)
+GCP__INLINE unsigned gcp__inl_barrier(const gcp_heap *heap)
 {
     uint8_t b = GCP__BARRIER_CALL;
     if (heap)
@@ -1151,7 +1159,7 @@ static inline unsigned gcp__inl_barrier(const gcp_heap *heap)
  * valid struct) under GCP__BARRIER_COUNTS: nw gains one, then old loses
  * one.  False, with nothing changed, when old's count would reach zero
  * or is zero (the library then frees or reports it). */
-static inline bool gcp__inl_recount(uint8_t *base, gcp_ref old, gcp_ref nw)
+GCP__INLINE bool gcp__inl_recount(uint8_t *base, gcp_ref old, gcp_ref nw)
 {
     uint8_t *po = gcp_ref_is_heap(old) ? base + old + 12 : NULL;
     uint8_t *pn = gcp_ref_is_heap(nw) ? base + nw + 12 : NULL;
@@ -1183,14 +1191,14 @@ static inline bool gcp__inl_recount(uint8_t *base, gcp_ref old, gcp_ref nw)
 /* Internal: the barrier of a ref store from old to nw, inline: true when
  * done (nothing to do, or the counts changed), false to call the
  * library with nothing changed. */
-static inline bool gcp__inl_store_barrier(const gcp_heap *heap, const gcp__inl_view *v,
+GCP__INLINE bool gcp__inl_store_barrier(const gcp_heap *heap, const gcp__inl_view *v,
                                           gcp_ref old, gcp_ref nw)
 {
     unsigned b = gcp__inl_barrier(heap);
     return b == GCP__BARRIER_NONE || (b == GCP__BARRIER_COUNTS && gcp__inl_recount(v->base, old, nw));
 }
 
-static inline gcp_status gcp__struct_set_ref_inline(gcp_heap *heap, gcp_hostdata *table,
+GCP__INLINE gcp_status gcp__struct_set_ref_inline(gcp_heap *heap, gcp_hostdata *table,
                                                     gcp_ref obj, uint32_t offset, gcp_ref value)
 {
     gcp__inl_view v;
@@ -1209,7 +1217,7 @@ static inline gcp_status gcp__struct_set_ref_inline(gcp_heap *heap, gcp_hostdata
     return (gcp_struct_set_ref)(heap, table, obj, offset, value);
 }
 
-static inline gcp_status gcp__heap_clone_ref_inline(gcp_heap *heap, gcp_ref src, gcp_ref *out)
+GCP__INLINE gcp_status gcp__heap_clone_ref_inline(gcp_heap *heap, gcp_ref src, gcp_ref *out)
 {
     gcp__inl_view v;
     unsigned b = gcp__inl_barrier(heap);
@@ -1229,7 +1237,7 @@ static inline gcp_status gcp__heap_clone_ref_inline(gcp_heap *heap, gcp_ref src,
     return (gcp_heap_clone_ref)(heap, src, out);
 }
 
-static inline gcp_status gcp__heap_drop_ref_inline(gcp_heap *heap, gcp_hostdata *table,
+GCP__INLINE gcp_status gcp__heap_drop_ref_inline(gcp_heap *heap, gcp_hostdata *table,
                                                    gcp_ref ref)
 {
     gcp__inl_view v;
