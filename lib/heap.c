@@ -96,6 +96,7 @@ void gcp__heap_reset(gcp_heap *heap)
     heap->collected_since_alloc = false;
     heap->externrefs = false;
     heap->collections = 0;
+    atomic_store_explicit(&heap->exposed, false, memory_order_relaxed);
     heap->soft_bound = GCP_GROWTH_FLOOR;
     heap->ops->reset(heap);
 }
@@ -112,10 +113,14 @@ void gcp__heap_destroy(gcp_heap *heap)
     gcp__free(heap);
 }
 
-static size_t heap_release(gcp_heap *heap)
+static size_t heap_release(gcp_heap *heap, size_t *dirty)
 {
     gcp__heap_abort_gc(heap);
-    return gcp__heap_high_water(heap);
+    size_t hw = gcp__heap_high_water(heap);
+    if (dirty)
+        *dirty = atomic_load_explicit(&heap->exposed, memory_order_relaxed) ? heap->mem->bound
+                                                                             : hw;
+    return hw;
 }
 
 static gcp_mem *heap_mem(const gcp_heap *heap) { return heap->mem; }
@@ -143,12 +148,28 @@ gcp_status gcp__heap_grow(gcp_heap *heap, size_t min_bound)
     return heap->mem->grow(heap->mem, min_bound);
 }
 
-uint8_t *gcp_heap_base(const gcp_heap *heap) { return heap ? heap->mem->base : NULL; }
+/* Handing the memory to the host: from now to the reset, the owner zeroes
+ * the whole bound (heap_release).  The heap is the caller's, not const. */
+static void expose(const gcp_heap *heap)
+{
+    atomic_store_explicit(&((gcp_heap *)heap)->exposed, true, memory_order_relaxed);
+}
+
+uint8_t *gcp_heap_base(const gcp_heap *heap)
+{
+    if (!heap)
+        return NULL;
+    expose(heap);
+    return heap->mem->base;
+}
 size_t gcp_heap_bound(const gcp_heap *heap) { return heap ? heap->mem->bound : 0; }
 size_t gcp_heap_max(const gcp_heap *heap) { return heap ? heap->mem->max : 0; }
 void *gcp_heap_collector_data(gcp_heap *heap)
 {
-    return heap && heap->ops->data ? heap->ops->data(heap) : NULL;
+    if (!heap || !heap->ops->data)
+        return NULL;
+    expose(heap);
+    return heap->ops->data(heap);
 }
 bool gcp_heap_is_poisoned(const gcp_heap *heap) { return heap && heap->poisoned; }
 

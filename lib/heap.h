@@ -4,6 +4,7 @@
 #ifndef GCP_LIB_HEAP_H
 #define GCP_LIB_HEAP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,6 +44,11 @@ struct gcp_heap {
      * sweeps by runs of the mark bitmap while it is false). */
     bool externrefs;
     uint64_t collections;                 /* completed since the last reset */
+    /* gcp_heap_base or gcp_heap_collector_data was called since the last
+     * reset: the host (compiled code) may have written anywhere below the
+     * bound, so the owner zeroes all of it (gcp_heap_ops.release).  Atomic:
+     * those accessors may be called from several threads at once. */
+    atomic_bool exposed;
     void *cdata;                          /* collector state */
     /* Parts a heap keeps between holders for its next one (lib/store.c
      * keeps the last store there, so that store churn allocates no host

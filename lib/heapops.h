@@ -18,8 +18,12 @@ typedef struct gcp_heap_ops {
     gcp_status (*create)(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap **out);
     /* The holder gave the heap back: ends any collection in progress while
      * the memory is intact, and returns the bytes the collector handed out
-     * since the last reset (what the owner must scrub, at the least). */
-    size_t (*release)(gcp_heap *heap);
+     * since the last reset.  *dirty (dirty may be NULL) gets how many bytes
+     * from the base the holder may have written, which the owner must
+     * zero: the whole bound once the memory was handed to the host
+     * (gcp_heap_base, gcp_heap_collector_data) since the last reset, else
+     * only what the library wrote, below the high water. */
+    size_t (*release)(gcp_heap *heap, size_t *dirty);
     /* Back to the fresh state, after the owner zeroed (or gave back) every
      * accessible byte and set mem->bound.  Writes nothing into the heap. */
     void (*reset)(gcp_heap *heap);

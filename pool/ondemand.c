@@ -83,7 +83,7 @@ gcp_status gcp_heap_free_ondemand(gcp_heap *heap)
         return GCP_EFOREIGN;
     ondemand *od = mem->owner;
     /* A collection in progress ends before the memory goes. */
-    gcp__heap_ops.release(heap);
+    gcp__heap_ops.release(heap, NULL);
     /* Unmapped first: if the kernel refuses, the heap is left whole. */
     if (gcp__vm_unmap(&od->map) != GCP_OK)
         return GCP_ESYS;

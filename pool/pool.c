@@ -265,7 +265,7 @@ gcp_status gcp_pool_free(gcp_pool *pool)
      * since the whole reservation is about to be unmapped.  Any collection
      * still recorded on a heap ends before its memory goes. */
     for (uint32_t i = 0; i < pool->cfg.num_slots; i++)
-        (void)gcp__heap_ops.release(pool->slots[i].heap);
+        (void)gcp__heap_ops.release(pool->slots[i].heap, NULL);
     /* Unmapped first: if the kernel refuses, the pool is left whole. */
     if (gcp__vm_unmap(&pool->map) != GCP_OK)
         return GCP_ESYS;
@@ -502,11 +502,12 @@ gcp_status gcp_pool_release(gcp_pool *pool, gcp_heap *heap)
     /* A collection in progress ends while the heap is still intact: its
      * abort may write (a sweep hands back what it swept), and nothing may
      * write into the heap once it is zeroed below. */
-    size_t high_water = gcp__heap_ops.release(heap);
+    size_t dirty;
+    size_t high_water = gcp__heap_ops.release(heap, &dirty);
     shard *sh = my_shard(pool);
     gcp_scrub_result res;
     size_t excess;
-    gcp_status st = gcp__slot_scrub(s, high_water, &res, &excess);
+    gcp_status st = gcp__slot_scrub(s, high_water, dirty, &res, &excess);
     atomic_fetch_add_explicit(&sh->bytes_zeroed, res.zeroed, memory_order_relaxed);
     atomic_fetch_add_explicit(&sh->releases, 1, memory_order_relaxed);
     if (st != GCP_OK) {

@@ -161,17 +161,20 @@ static gcp_status shrink_bound(gcp_mem *mem, size_t want)
     return gcp__vm_commit(mem->base + want, mem->bound - want);
 }
 
-gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, gcp_scrub_result *res,
-                           size_t *excess)
+gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, size_t dirty,
+                           gcp_scrub_result *res, size_t *excess)
 {
     gcp_mem *mem = &slot->mem;
     const gcp_layout *l = slot->layout;
     size_t bound = mem->bound;
     size_t keep = bound < l->keep_resident ? bound : l->keep_resident;
-    memset(mem->base, 0, keep);
-    res->zeroed = keep;
+    /* Every accessible byte read zero when the holder got the heap, and it
+     * wrote only below dirty. */
+    size_t zero = dirty < keep ? dirty : keep;
+    memset(mem->base, 0, zero);
+    res->zeroed = zero;
     res->decommitted = 0;
-    *excess = bound - keep;
+    *excess = dirty > keep ? bound - keep : 0;
     /* The next holder starts with what the smaller of the last two needed:
      * a holder's bound is all that its compiled code can dirty, so a small
      * bound after one big store keeps the next resets small, and shrinking

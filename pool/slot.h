@@ -78,7 +78,10 @@ gcp_status gcp__slot_prepare(gcp_slot *slot);
 /* Zeroes in place what the holder could have written, up to keep_resident
  * bytes, and reports in *excess how many bytes past that are still dirty
  * (they must go through the decommit queue before the slot is reused).
- * high_water is what the heap handed out.  Then sets the bound the next
+ * high_water is what the heap handed out, dirty what its holder may have
+ * written from the base (at most the bound): only that much is zeroed, and
+ * the excess is only there when dirty reaches past keep_resident (the rest
+ * of the bound is still zero from the previous scrubs).  Then sets the bound the next
  * holder starts with: what the smaller of the last two holders needed
  * (the bound growth from the initial size reaches for its high water), so
  * one big holder among small ones leaves a small bound behind, and a run
@@ -89,8 +92,8 @@ gcp_status gcp__slot_prepare(gcp_slot *slot);
  * Afterwards every byte below min(bound, keep_resident) reads zero.
  * GCP_ESYS only when the refused shrink could not be undone either: the
  * protection of the slot is then unknown and it must be retired. */
-gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, gcp_scrub_result *res,
-                           size_t *excess);
+gcp_status gcp__slot_scrub(gcp_slot *slot, size_t high_water, size_t dirty,
+                           gcp_scrub_result *res, size_t *excess);
 /* Collects the range to give back for a queued slot: everything past
  * keep_resident, or the whole bound when `all`.  Returns its length. */
 size_t gcp__slot_decommit_range(const gcp_slot *slot, bool all, uint8_t **start);

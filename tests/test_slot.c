@@ -157,6 +157,116 @@ static uint64_t hold(gcp_pool *p, size_t bound, uint32_t used, uint8_t canary, s
     return after.bytes_zeroed - before.bytes_zeroed;
 }
 
+/* A pool of one slot over the null collector with a 32-byte struct type
+ * (*t), for holders that write only through the checked API. */
+static gcp_pool *api_pool(gcp_types **types, uint32_t *t)
+{
+    ck_assert_ok(gcp_types_new(types));
+    ck_assert_ok(gcp_types_add_struct(*types, 32, NULL, 0, t));
+    gcp_pool_config c = small_config(1);
+    c.types = *types;
+    gcp_pool *p;
+    ck_assert_ok(gcp_pool_new(&c, &p));
+    return p;
+}
+
+/* Bytes the release of h zeroed. */
+static uint64_t release_zeroed(gcp_pool *p, gcp_heap *h)
+{
+    gcp_pool_stats before, after;
+    ck_assert_ok(gcp_pool_stats_get(p, &before));
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_stats_get(p, &after));
+    return after.bytes_zeroed - before.bytes_zeroed;
+}
+
+/* Ten 32-byte structs written through the checked API; returns the high
+ * water (the null collector's bump). */
+static uint32_t write_ten(gcp_heap *h, uint32_t t)
+{
+    gcp_ref r = 0;
+    for (uint64_t i = 0; i < 10; i++) {
+        const uint64_t w[4] = {~i, ~i, ~i, ~i};
+        ck_assert_ok(gcp_heap_alloc_struct(h, t, &r));
+        ck_assert_ok(gcp_struct_write(h, r, 0, w, sizeof w));
+    }
+    return r + 48;
+}
+
+/* A holder that never had the memory (no gcp_heap_base, no collector
+ * data) wrote only below the high water: its release zeroes that much,
+ * not the whole bound, and the next holder reads zero everywhere. */
+START_TEST(unexposed_holder_zeroes_its_high_water)
+{
+    gcp_types *types;
+    uint32_t t;
+    gcp_pool *p = api_pool(&types, &t);
+    gcp_heap *h;
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    ck_assert(!atomic_load(&h->exposed));
+    uint32_t hw = write_ten(h, t);
+    ck_assert_uint_eq(hw, GCP_HEAP_START + 10 * 48);
+    ck_assert_uint_lt(hw, h->mem->bound);
+    ck_assert_uint_eq(release_zeroed(p, h), hw);
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    assert_heap_zero(h);
+    ck_assert(atomic_load(&h->exposed));
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_free(p));
+    gcp_types_release(types);
+}
+END_TEST
+
+/* Once the host has the base, it may have written anywhere below the
+ * bound: the release zeroes all of it. */
+START_TEST(exposed_holder_zeroes_its_bound)
+{
+    gcp_types *types;
+    uint32_t t;
+    gcp_pool *p = api_pool(&types, &t);
+    gcp_heap *h;
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    (void)write_ten(h, t);
+    size_t bound = gcp_heap_bound(h);
+    gcp_heap_base(h)[bound - 1] = 0x5a;
+    ck_assert_uint_eq(release_zeroed(p, h), bound);
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    assert_heap_zero(h);
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_free(p));
+    gcp_types_release(types);
+}
+END_TEST
+
+/* The collector data exposes the heap too: a host that moves the bump
+ * pointer up, allocates there and moves it back leaves the high water
+ * below what the library wrote, and the release still zeroes it. */
+START_TEST(collector_data_exposes_the_heap)
+{
+    gcp_types *types;
+    uint32_t t;
+    gcp_pool *p = api_pool(&types, &t);
+    gcp_heap *h;
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    gcp_bump *b = gcp_heap_collector_data(h);
+    ck_assert_ptr_nonnull(b);
+    b->next = 2048;
+    gcp_ref r;
+    const uint64_t w[4] = {1, 2, 3, 4};
+    ck_assert_ok(gcp_heap_alloc_struct(h, t, &r));
+    ck_assert_uint_eq(r, 2048);
+    ck_assert_ok(gcp_struct_write(h, r, 0, w, sizeof w));
+    b->next = GCP_HEAP_START;
+    size_t bound = gcp_heap_bound(h);
+    ck_assert_uint_eq(release_zeroed(p, h), bound);
+    ck_assert_ok(gcp_pool_acquire(p, &h));
+    assert_heap_zero(h);
+    ck_assert_ok(gcp_pool_release(p, h));
+    ck_assert_ok(gcp_pool_free(p));
+    gcp_types_release(types);
+}
+END_TEST
+
 /* A holder that grows its heap to the maximum and finds zeros. */
 static void grow_all_reads_zero(gcp_pool *p)
 {
@@ -496,6 +606,9 @@ int main(void)
     TCase *tc = tcase_create("zeroing");
     tcase_add_test(tc, canary_never_leaks_across_sizes);
     tcase_add_test(tc, one_big_store_is_zeroed_once);
+    tcase_add_test(tc, unexposed_holder_zeroes_its_high_water);
+    tcase_add_test(tc, exposed_holder_zeroes_its_bound);
+    tcase_add_test(tc, collector_data_exposes_the_heap);
     tcase_add_test(tc, a_run_of_big_stores_keeps_its_bound);
     tcase_add_test(tc, big_store_past_keep_resident_leaves_a_small_bound);
     tcase_add_test(tc, huge_pages_grow_in_2mib_steps);
