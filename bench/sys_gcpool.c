@@ -143,12 +143,12 @@ static int api_fail(bctx *x, const char *what, gcp_status st)
     return gcpb_fail(x->why, x->why_len, BR_SKIP, "%s: %s%s%s", what, gcp_strerror(st), *gcp_last_error() ? ": " : "", gcp_last_error());
 }
 
-/* Allocates object i of a churn store (the host owns the new reference);
- * on GCP_NEED_GC the objects so far are added to the store's roots, the
- * store collects, and the allocation is retried once. */
-static gcp_status churn_alloc(gp_ts *t, gcp_store *s, uint64_t i, uint64_t *rooted)
+/* Allocates object i of a churn store whose heap is h (the host owns the
+ * new reference); on GCP_NEED_GC the objects so far are added to the
+ * store's roots, the store collects, and the allocation is retried once. */
+static inline gcp_status churn_alloc(gp_ts *t, gcp_store *s, gcp_heap *h, uint64_t i,
+                                     uint64_t *rooted)
 {
-    gcp_heap *h = gcp_store_heap(s);
     gcp_status st = gcp_heap_alloc_struct(h, t->sh->t_obj, &t->refs[i]);
     if (st != GCP_NEED_GC)
         return st;
@@ -170,7 +170,7 @@ static int churn_store(gp_ts *t, uint64_t k, bctx *x)
     gcp_heap *h = gcp_store_heap(s);
     uint64_t rooted = 0;
     for (uint64_t i = 0; i < k; i++) {
-        if ((st = churn_alloc(t, s, i, &rooted)) != GCP_OK) {
+        if ((st = churn_alloc(t, s, h, i, &rooted)) != GCP_OK) {
             gcp_store_free(s);
             return api_fail(x, "gcp_heap_alloc_struct", st);
         }
@@ -287,7 +287,7 @@ static int inline_store(gp_ts *t, bctx *x)
             uint32_t hdr[4] = {GCP_KIND_STRUCT, t->sh->t_obj, GCPB_OBJ_BYTES, 0};
             memcpy(base + r, hdr, sizeof hdr);
             b->next = r + GCPB_OBJ_BYTES;
-        } else if ((st = churn_alloc(t, s, i, &rooted)) == GCP_OK) {
+        } else if ((st = churn_alloc(t, s, h, i, &rooted)) == GCP_OK) {
             r = t->refs[i];
         } else {
             gcp_store_free(s);

@@ -41,7 +41,7 @@ extern "C" {
  * ------------------------------------------------------------------------ */
 
 #define GCP_VERSION_MAJOR 0
-#define GCP_VERSION_MINOR 4
+#define GCP_VERSION_MINOR 5
 #define GCP_VERSION_PATCH 0
 /* MAJOR * 10000 + MINOR * 100 + PATCH, for #if comparisons. */
 #define GCP_VERSION_NUMBER (GCP_VERSION_MAJOR * 10000 + GCP_VERSION_MINOR * 100 + GCP_VERSION_PATCH)
