@@ -206,7 +206,8 @@ START_TEST(struct_fields)
     ck_assert_status(gcp_struct_read(heap, a, 0, &y, 4), GCP_ETYPE);
     ck_assert_status(gcp_struct_write(heap, a, 6, &x, 4), GCP_ETYPE);
     ck_assert_status(gcp_struct_read(heap, a, 11, &y, 1), GCP_ETYPE);
-    ck_assert_status(gcp_struct_read(heap, a, 4, &y, 8), GCP_ETYPE);
+    uint64_t y8 = 0;
+    ck_assert_status(gcp_struct_read(heap, a, 4, &y8, 8), GCP_ETYPE);
     ck_assert_status(gcp_struct_get_ref(heap, a, 4, &v), GCP_ETYPE);
     ck_assert_status(gcp_struct_set_ref(heap, table, a, 12, b), GCP_ETYPE);
     /* Outside the payload. */
