@@ -11,26 +11,18 @@
 
 /* gcpool.h's inline fast paths read the heap head, the descriptor's base
  * and bound, and the types through these layouts. */
-#define SAME_OFFSET(a, fa, b, fb) _Static_assert(offsetof(a, fa) == offsetof(b, fb), #fa)
-#define SAME_SIZE(a, fa, b, fb) _Static_assert(sizeof(((a *)0)->fa) == sizeof(((b *)0)->fb), #fa)
-SAME_OFFSET(struct gcp_heap, layout, struct gcp__heap_head, layout);
-SAME_OFFSET(struct gcp_heap, mem, struct gcp__heap_head, mem);
-SAME_OFFSET(struct gcp_heap, tsnap.first, struct gcp__heap_head, tsnap.first);
-SAME_OFFSET(struct gcp_heap, tsnap.n, struct gcp__heap_head, tsnap.n);
-SAME_OFFSET(struct gcp_heap, poisoned, struct gcp__heap_head, poisoned);
-SAME_OFFSET(struct gcp_heap, gc_active, struct gcp__heap_head, gc_active);
-SAME_OFFSET(struct gcp_heap, barrier, struct gcp__heap_head, barrier);
-SAME_SIZE(struct gcp_heap, layout, struct gcp__heap_head, layout);
-SAME_SIZE(struct gcp_heap, mem, struct gcp__heap_head, mem);
-SAME_SIZE(struct gcp_heap, tsnap.first, struct gcp__heap_head, tsnap.first);
-SAME_SIZE(struct gcp_heap, tsnap.n, struct gcp__heap_head, tsnap.n);
-SAME_SIZE(struct gcp_heap, poisoned, struct gcp__heap_head, poisoned);
-SAME_SIZE(struct gcp_heap, gc_active, struct gcp__heap_head, gc_active);
-SAME_SIZE(struct gcp_heap, barrier, struct gcp__heap_head, barrier);
-SAME_OFFSET(struct gcp_mem, base, struct gcp__mem_head, base);
-SAME_OFFSET(struct gcp_mem, bound, struct gcp__mem_head, bound);
-SAME_SIZE(struct gcp_mem, base, struct gcp__mem_head, base);
-SAME_SIZE(struct gcp_mem, bound, struct gcp__mem_head, bound);
+#define SAME_FIELD(a, b, f)                                                                \
+    _Static_assert(offsetof(a, f) == offsetof(b, f) && sizeof(((a *)0)->f) == sizeof(((b *)0)->f), \
+                   #a "." #f " as gcpool.h has it")
+SAME_FIELD(struct gcp_heap, struct gcp__heap_head, layout);
+SAME_FIELD(struct gcp_heap, struct gcp__heap_head, mem);
+SAME_FIELD(struct gcp_heap, struct gcp__heap_head, tsnap.first);
+SAME_FIELD(struct gcp_heap, struct gcp__heap_head, tsnap.n);
+SAME_FIELD(struct gcp_heap, struct gcp__heap_head, poisoned);
+SAME_FIELD(struct gcp_heap, struct gcp__heap_head, gc_active);
+SAME_FIELD(struct gcp_heap, struct gcp__heap_head, barrier);
+SAME_FIELD(struct gcp_mem, struct gcp__mem_head, base);
+SAME_FIELD(struct gcp_mem, struct gcp__mem_head, bound);
 
 gcp_status gcp__heap_create(const gcp_pool_config *cfg, gcp_mem *mem, gcp_heap **out)
 {
