@@ -945,20 +945,24 @@ GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, 
  * Inline fast paths
  *
  * gcp_struct_read, gcp_struct_write, gcp_struct_get_ref, gcp_struct_set_ref,
- * gcp_heap_clone_ref and gcp_heap_drop_ref are also defined here as
- * macros over static inline functions, so that a host's common access
- * makes no call.  The inline code runs the library's own fast-path checks
- * (heap usable; the ref aligned, its header inside the bound, of a
- * registered struct type and of that type's size; the range inside the
- * payload and clear of ref fields, or the offset one of its ref fields;
- * every ref value read or stored null, an i31 or a valid struct; under
- * DRC, no count reaching zero), then copies and counts.  Anything else --
- * an error, an array or externref value, a type registered after the
- * heap's snapshot of the registry, a DRC count that reaches zero, another
- * library layout -- calls the exported function, which gives the exact
- * status.  Results are the same either way.  Taking a function's address, or writing its name in
- * parentheses, as in (gcp_struct_read)(...), uses the exported function.
- * Define GCP_NO_INLINE before including this header to get plain calls.
+ * gcp_array_length, gcp_array_get_ref, gcp_array_set_ref, gcp_heap_clone_ref
+ * and gcp_heap_drop_ref are also defined here as macros over static inline
+ * functions, so that a host's common access makes no call.  (gcp_array_read
+ * and _write stay calls: an element's width is the array type's, which the
+ * caller's buffer does not show the compiler.)  The inline code runs the
+ * library's own fast-path checks: heap usable; the ref aligned, its header
+ * inside the bound, of a registered struct or array type and of the size
+ * that type (and the array's length) gives; the range inside the payload
+ * and clear of ref fields, the offset one of its ref fields, or the index
+ * below the length of a ref array; every ref value read or stored null, an
+ * i31, or a valid struct or array; under DRC, no count reaching zero.  Then
+ * it copies and counts.  Anything else -- an error, an externref value, a
+ * type registered after the heap's snapshot of the registry, a DRC count
+ * that reaches zero, another library layout -- calls the exported
+ * function, which gives the exact status.  Results are the same either
+ * way.  Taking a function's address, or writing its name in parentheses,
+ * as in (gcp_struct_read)(...), uses the exported function.  Define
+ * GCP_NO_INLINE before including this header to get plain calls.
  *
  * What follows the internal part is internal: the part of a heap, of its
  * memory descriptor and of a registered type the inline code reads.  The
@@ -1083,6 +1087,51 @@ GCP__INLINE bool gcp__inl_struct(const gcp__inl_view *v, gcp_ref ref, uint8_t **
     return true;
 }
 
+/* Internal: ref is an array object with a valid header of a type in the
+ * snapshot, its size what its length gives (the library's fast check for
+ * arrays): *p its address, *len its length. */
+GCP__INLINE bool gcp__inl_array(const gcp__inl_view *v, gcp_ref ref, uint8_t **p,
+                                const struct gcp__type **t, uint32_t *len)
+{
+    if (ref == 0 || (ref & (GCP_OBJ_ALIGN - 1)) != 0 ||
+        (uint64_t)ref + GCP_OBJ_HEADER_BYTES > (uint64_t)v->bound)
+        return false;
+    uint8_t *o = v->base + ref;
+    uint32_t kind, ti, size, n;
+    memcpy(&kind, o, sizeof kind);
+    memcpy(&ti, o + 4, sizeof ti);
+    memcpy(&size, o + 8, sizeof size);
+    if ((kind & 0xffff00ffu) != (uint32_t)GCP_KIND_ARRAY || ti >= v->ntypes ||
+        (uint64_t)ref + size > (uint64_t)v->bound || size < GCP_ARRAY_ELEMS)
+        return false;
+    const struct gcp__type *ty = v->types + ti;
+    if (ty->kind != GCP_KIND_ARRAY)
+        return false;
+    /* The length word lies inside the object once the size says so. */
+    memcpy(&n, o + GCP_ARRAY_LENGTH, sizeof n);
+    if ((((uint64_t)GCP_ARRAY_ELEMS + ((uint64_t)n << ty->elem_shift) + 7u) & ~(uint64_t)7u) != size)
+        return false;
+    *p = o;
+    *t = ty;
+    *len = n;
+    return true;
+}
+
+/* Internal: v is null, an i31, or a valid struct or array of the heap
+ * viewed (externrefs take the library's check). */
+GCP__INLINE bool gcp__inl_value(const gcp__inl_view *v, gcp_ref r)
+{
+    uint8_t *p;
+    const struct gcp__type *t;
+    uint32_t n;
+    if (!gcp_ref_is_heap(r))
+        return true;
+    if ((r & (GCP_OBJ_ALIGN - 1)) != 0 || (uint64_t)r + GCP_OBJ_HEADER_BYTES > (uint64_t)v->bound)
+        return false;
+    return v->base[r] == GCP_KIND_ARRAY ? gcp__inl_array(v, r, &p, &t, &n)
+                                        : gcp__inl_struct(v, r, &p, &t);
+}
+
 /* Internal: [offset, offset + len) inside the payload of type t and wholly
  * before its first ref field or after its last. */
 GCP__INLINE bool gcp__inl_scalar(const struct gcp__type *t, uint32_t offset, size_t len)
@@ -1124,26 +1173,18 @@ GCP__INLINE gcp_status gcp__struct_get_ref_inline(gcp_heap *heap, gcp_ref obj,
                                                     uint32_t offset, gcp_ref *out)
 {
     gcp__inl_view v;
-    uint8_t *p, *q;
-    const struct gcp__type *t, *u;
+    uint8_t *p;
+    const struct gcp__type *t;
     if (gcp__inl_heap(heap, &v) && gcp__inl_struct(&v, obj, &p, &t) && out &&
         (offset & 3u) == 0 && offset < 256u && ((t->ref_words >> (offset >> 2)) & 1u) != 0) {
         gcp_ref r;
         memcpy(&r, p + GCP_OBJ_PAYLOAD + offset, sizeof r);
-        if (!gcp_ref_is_heap(r) || gcp__inl_struct(&v, r, &q, &u)) {
+        if (gcp__inl_value(&v, r)) {
             *out = r;
             return GCP_OK;
         }
     }
     return (gcp_struct_get_ref)(heap, obj, offset, out);
-}
-
-/* Internal: v is null, an i31 or a valid struct of the heap viewed. */
-GCP__INLINE bool gcp__inl_value(const gcp__inl_view *v, gcp_ref r)
-{
-    uint8_t *p;
-    const struct gcp__type *t;
-    return !gcp_ref_is_heap(r) || gcp__inl_struct(v, r, &p, &t);
 }
 
 /* Internal: the heap's barrier kind, GCP__BARRIER_CALL for NULL. */
@@ -1247,7 +1288,65 @@ GCP__INLINE gcp_status gcp__heap_drop_ref_inline(gcp_heap *heap, gcp_hostdata *t
     return (gcp_heap_drop_ref)(heap, table, ref);
 }
 
+GCP__INLINE gcp_status gcp__array_length_inline(gcp_heap *heap, gcp_ref arr, uint32_t *out)
+{
+    gcp__inl_view v;
+    uint8_t *p;
+    const struct gcp__type *t;
+    uint32_t n;
+    if (gcp__inl_heap(heap, &v) && gcp__inl_array(&v, arr, &p, &t, &n) && out) {
+        *out = n;
+        return GCP_OK;
+    }
+    return (gcp_array_length)(heap, arr, out);
+}
+
+GCP__INLINE gcp_status gcp__array_get_ref_inline(gcp_heap *heap, gcp_ref arr, uint32_t index,
+                                                 gcp_ref *out)
+{
+    gcp__inl_view v;
+    uint8_t *p;
+    const struct gcp__type *t;
+    uint32_t n;
+    if (gcp__inl_heap(heap, &v) && gcp__inl_array(&v, arr, &p, &t, &n) && t->elems_are_refs &&
+        index < n && out) {
+        gcp_ref r;
+        memcpy(&r, p + GCP_ARRAY_ELEMS + 4u * (size_t)index, sizeof r);
+        if (gcp__inl_value(&v, r)) {
+            *out = r;
+            return GCP_OK;
+        }
+    }
+    return (gcp_array_get_ref)(heap, arr, index, out);
+}
+
+GCP__INLINE gcp_status gcp__array_set_ref_inline(gcp_heap *heap, gcp_hostdata *table,
+                                                 gcp_ref arr, uint32_t index, gcp_ref value)
+{
+    gcp__inl_view v;
+    uint8_t *p;
+    const struct gcp__type *t;
+    uint32_t n;
+    if (gcp__inl_heap(heap, &v) && gcp__inl_array(&v, arr, &p, &t, &n) && t->elems_are_refs &&
+        index < n) {
+        uint8_t *slot = p + GCP_ARRAY_ELEMS + 4u * (size_t)index;
+        gcp_ref old;
+        memcpy(&old, slot, sizeof old);
+        if (gcp__inl_value(&v, old) && gcp__inl_value(&v, value) &&
+            gcp__inl_store_barrier(heap, &v, old, value)) {
+            memcpy(slot, &value, sizeof value);
+            return GCP_OK;
+        }
+    }
+    return (gcp_array_set_ref)(heap, table, arr, index, value);
+}
+
 #ifndef GCP_NO_INLINE
+#define gcp_array_length(heap, arr, out) gcp__array_length_inline(heap, arr, out)
+#define gcp_array_get_ref(heap, arr, index, out)                                           \
+    gcp__array_get_ref_inline(heap, arr, index, out)
+#define gcp_array_set_ref(heap, table, arr, index, value)                                  \
+    gcp__array_set_ref_inline(heap, table, arr, index, value)
 #define gcp_struct_set_ref(heap, table, obj, offset, value)                                \
     gcp__struct_set_ref_inline(heap, table, obj, offset, value)
 #define gcp_heap_clone_ref(heap, src, out) gcp__heap_clone_ref_inline(heap, src, out)

@@ -535,7 +535,7 @@ static inline void copy_elem(void *dst, const void *src, uint8_t shift)
     }
 }
 
-gcp_status gcp_array_length(gcp_heap *heap, gcp_ref arr, uint32_t *out)
+gcp_status (gcp_array_length)(gcp_heap *heap, gcp_ref arr, uint32_t *out)
 {
     gcp_objv o;
     gcp_status st = get_obj(heap, arr, GCP_KIND_ARRAY, &o);
@@ -547,7 +547,7 @@ gcp_status gcp_array_length(gcp_heap *heap, gcp_ref arr, uint32_t *out)
     return GCP_OK;
 }
 
-gcp_status gcp_array_get_ref(gcp_heap *heap, gcp_ref arr, uint32_t index, gcp_ref *out)
+gcp_status (gcp_array_get_ref)(gcp_heap *heap, gcp_ref arr, uint32_t index, gcp_ref *out)
 {
     gcp_objv o;
     uint32_t at;
@@ -559,7 +559,7 @@ gcp_status gcp_array_get_ref(gcp_heap *heap, gcp_ref arr, uint32_t index, gcp_re
     return load_ref(heap, &o, at, out);
 }
 
-gcp_status gcp_array_set_ref(gcp_heap *heap, gcp_hostdata *table, gcp_ref arr,
+gcp_status (gcp_array_set_ref)(gcp_heap *heap, gcp_hostdata *table, gcp_ref arr,
                              uint32_t index, gcp_ref value)
 {
     gcp_objv o;

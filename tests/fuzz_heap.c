@@ -482,6 +482,31 @@ static void op_alloc(fstore *f, reader *r, uint8_t op)
         set_handle(f, k, out);
 }
 
+/* The inline array paths against the exported functions, as read_both. */
+static gcp_status array_get_ref_both(fstore *f, gcp_ref arr, uint32_t idx, gcp_ref *out)
+{
+    gcp_status s = gcp_array_get_ref(f->h, arr, idx, out);
+    if (s == GCP_OK) {
+        gcp_ref again;
+        gcp_status s2 = (gcp_array_get_ref)(f->h, arr, idx, &again);
+        if (s2 != GCP_OK || again != *out)
+            die("inline gcp_array_get_ref accepted, the library says %s", gcp_strerror(s2));
+    }
+    return s;
+}
+
+static gcp_status array_length_both(fstore *f, gcp_ref arr, uint32_t *out)
+{
+    gcp_status s = gcp_array_length(f->h, arr, out);
+    if (s == GCP_OK) {
+        uint32_t again;
+        gcp_status s2 = (gcp_array_length)(f->h, arr, &again);
+        if (s2 != GCP_OK || again != *out)
+            die("inline gcp_array_length accepted, the library says %s", gcp_strerror(s2));
+    }
+    return s;
+}
+
 /* A ref field of handle a's object gets handle b's ref, then fresh leaves
  * fill an array (the shape that overflows a grey stack without checks). */
 static void op_fill(fstore *f, reader *r)
@@ -492,7 +517,7 @@ static void op_fill(fstore *f, reader *r)
     if (!t || !t->array || !t->refs)
         return;
     uint32_t len;
-    if (MUT(f, "gcp_array_length", gcp_array_length(f->h, f->hr[a], &len)) != GCP_OK)
+    if (MUT(f, "gcp_array_length", array_length_both(f, f->hr[a], &len)) != GCP_OK)
         return;
     if (n > len)
         n = len;
@@ -606,7 +631,7 @@ static void op_array(fstore *f, reader *r)
     uint32_t idx = u16(r);
     uint32_t len = 0;
     const tinfo *t = handle_type(f, arr);
-    if (MUT(f, "gcp_array_length", gcp_array_length(f->h, arr, &len)) == GCP_OK) {
+    if (MUT(f, "gcp_array_length", array_length_both(f, arr, &len)) == GCP_OK) {
         if (t && t->array && (uint64_t)arr + 24 + (uint64_t)len * t->elem > gcp_heap_bound(f->h))
             die("array length %u at %#x runs past the bound", len, arr);
         if (len && (sel & 0x80) == 0)
@@ -618,7 +643,7 @@ static void op_array(fstore *f, reader *r)
         gcp_status s = MUT(f, "gcp_array_set_ref", gcp_array_set_ref(f->h, f->t, arr, idx, v));
         if (s == GCP_OK) {
             gcp_ref back;
-            gcp_status g = MUT(f, "gcp_array_get_ref", gcp_array_get_ref(f->h, arr, idx, &back));
+            gcp_status g = MUT(f, "gcp_array_get_ref", array_get_ref_both(f, arr, idx, &back));
             if (g == GCP_OK && back != v)
                 die("array ref element reads %#x after set_ref of %#x", back, v);
             if (g != GCP_OK && !f->scribbled && collector != GCP_COLLECTOR_DRC)
@@ -629,7 +654,7 @@ static void op_array(fstore *f, reader *r)
     case 1: {
         gcp_ref v;
         int k = (sel >> 2) % NH;
-        if (MUT(f, "gcp_array_get_ref", gcp_array_get_ref(f->h, arr, idx, &v)) == GCP_OK &&
+        if (MUT(f, "gcp_array_get_ref", array_get_ref_both(f, arr, idx, &v)) == GCP_OK &&
             MUT(f, "gcp_heap_clone_ref", gcp_heap_clone_ref(f->h, v, &v)) == GCP_OK)
             set_handle(f, k, v);
         break;
@@ -941,7 +966,7 @@ static void bulk_access(fstore *f, reader *r, uint8_t a)
     uint32_t len = 0;
     const tinfo *t = handle_type(f, arr);
     if ((a & 0x40) == 0 && t && t->array &&
-        MUT(f, "gcp_array_length", gcp_array_length(f->h, arr, &len)) == GCP_OK) {
+        MUT(f, "gcp_array_length", array_length_both(f, arr, &len)) == GCP_OK) {
         /* Mostly in range; the input may ask for anything. */
         idx = len ? idx % (len + 1) : 0;
         n = n % (len - idx + 1);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The inline fast paths of include/gcpool.h (gcp_struct_read, _write,
- * _get_ref, _set_ref, gcp_heap_clone_ref, _drop_ref as macros): they are
- * taken on valid
+ * _get_ref, _set_ref, gcp_array_length, _get_ref, _set_ref,
+ * gcp_heap_clone_ref, _drop_ref as macros): they are taken on valid
  * objects, refused on another layout, a poisoned heap or a collection in
  * progress, and on every forged header, ref and range they give exactly
  * what the exported functions give (status, bytes, poisoning), each case
@@ -35,6 +35,15 @@ START_TEST(inline_path_is_taken)
     ck_assert_ptr_eq(p, at(a));
     ck_assert_uint_eq(t->payload_bytes, 40);
     ck_assert(!gcp__inl_struct(&v, a + 8, &p, &t));
+    gcp_ref arr;
+    uint32_t n = 0;
+    ck_assert_ok(gcp_heap_alloc_array(heap, RA, 5, &arr));
+    ck_assert(gcp__inl_array(&v, arr, &p, &t, &n));
+    ck_assert_ptr_eq(p, at(arr));
+    ck_assert_uint_eq(n, 5);
+    ck_assert(!gcp__inl_array(&v, a, &p, &t, &n));
+    ck_assert(!gcp__inl_struct(&v, arr, &p, &t));
+    ck_assert(gcp__inl_value(&v, arr) && gcp__inl_value(&v, a) && gcp__inl_value(&v, 0));
     /* Another library layout, a poisoned heap, a collection in progress:
      * no inline path (the exported functions answer). */
     heap->layout ^= 2;
@@ -220,6 +229,129 @@ static void differential(int *oks, int *refusals)
     }
 }
 
+/* Arrays: o = RA of 2 whose element 0 holds the case's value (slots as
+ * above, 3 being the empty ref array e), q = QA of 3, then a forged header
+ * of the target. */
+enum { ARR_O, ARR_Q, ARR_FORGED };
+typedef struct {
+    const char *what;
+    int target;
+    gcp_ref ref;         /* ARR_FORGED */
+    int word;            /* header word to overwrite (4: the length), -1 none */
+    uint32_t value;      /* word 1: 0 QA, 1 S, else the value */
+    int slot;
+} array_forgery;
+
+static const array_forgery array_forgeries[] = {
+    {"valid", ARR_O, 0, -1, 0, 2},
+    {"null element", ARR_O, 0, -1, 0, 0},
+    {"i31 element", ARR_O, 0, -1, 0, 1},
+    {"array element", ARR_O, 0, -1, 0, 3},
+    {"misaligned element", ARR_O, 0, -1, 0, 4},
+    {"element past the bound", ARR_O, 0, -1, 0, 5},
+    {"element to zeroed memory", ARR_O, 0, -1, 0, 6},
+    {"flags set", ARR_O, 0, 0, GCP_KIND_ARRAY | 0x500u, 2},
+    {"high kind bits", ARR_O, 0, 0, GCP_KIND_ARRAY | 0x20000u, 2},
+    {"kind struct", ARR_O, 0, 0, GCP_KIND_STRUCT, 2},
+    {"kind free", ARR_O, 0, 0, GCP_KIND_FREE, 2},
+    {"type of a scalar array", ARR_O, 0, 1, 0, 2},
+    {"type of a struct", ARR_O, 0, 1, 1, 2},
+    {"type not registered", ARR_O, 0, 1, 999, 2},
+    {"size short", ARR_O, 0, 2, 24, 2},
+    {"size long", ARR_O, 0, 2, 40, 2},
+    {"size below the elements", ARR_O, 0, 2, 16, 2},
+    {"size past the bound", ARR_O, 0, 2, 0xfffffff8u, 2},
+    {"length past the size", ARR_O, 0, 4, 3, 2},
+    {"length zero", ARR_O, 0, 4, 0, 2},
+    {"length huge", ARR_O, 0, 4, UINT32_MAX, 2},
+    {"scalar array", ARR_Q, 0, -1, 0, 2},
+    {"null ref", ARR_FORGED, 0, -1, 0, 2},
+    {"i31 ref", ARR_FORGED, 7, -1, 0, 2},
+    {"misaligned ref", ARR_FORGED, GCP_HEAP_START + 4, -1, 0, 2},
+    {"ref into zeroed memory", ARR_FORGED, 0x800, -1, 0, 2},
+    {"ref past the bound", ARR_FORGED, 0xfffffff0u, -1, 0, 2},
+};
+#define N_ARRAY_FORGERIES (sizeof array_forgeries / sizeof array_forgeries[0])
+
+/* 0 length; 1 get_ref at index; 2 set_ref at index of slots[value]. */
+typedef struct {
+    int op;
+    uint32_t index;
+    int value;
+} array_access;
+
+static const array_access array_accesses[] = {
+    {0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {1, 2, 0}, {1, UINT32_MAX, 0},
+    {2, 0, 0}, {2, 0, 1}, {2, 0, 2}, {2, 0, 3}, {2, 0, 4}, {2, 0, 5}, {2, 0, 6},
+    {2, 1, 2}, {2, 1, 3}, {2, 2, 2},
+};
+#define N_ARRAY_ACCESSES (sizeof array_accesses / sizeof array_accesses[0])
+
+static void run_array_case(const array_forgery *fg, const array_access *ac, bool inl,
+                           outcome *res)
+{
+    recycle();
+    gcp_ref o, q, s, e;
+    ck_assert_ok(gcp_heap_alloc_array(heap, RA, 2, &o));
+    ck_assert_ok(gcp_heap_alloc_array(heap, QA, 3, &q));
+    ck_assert_ok(gcp_heap_alloc_struct(heap, S, &s));
+    ck_assert_ok(gcp_heap_alloc_array(heap, RA, 0, &e));
+    ck_assert_uint_lt(e + 24, 0x800);
+    const gcp_ref slots[] = {0, gcp_ref_i31_wrap(9), s, e, s + 4,
+                             (gcp_ref)gcp_heap_bound(heap), 0x800};
+    poke32(o, GCP_ARRAY_ELEMS, slots[fg->slot]);
+    gcp_ref target = fg->target == ARR_O ? o : fg->target == ARR_Q ? q : fg->ref;
+    if (fg->word >= 0) {
+        uint32_t v = fg->value;
+        if (fg->word == 1 && v == 0)
+            v = QA;
+        else if (fg->word == 1 && v == 1)
+            v = S;
+        poke32(target, 4u * (uint32_t)fg->word, v);
+    }
+    memset(res, 0, sizeof *res);
+    res->ref = 0xdead;
+    uint32_t len = 0xbeef;
+    if (ac->op == 0)
+        res->st = inl ? gcp_array_length(heap, target, &len)
+                      : (gcp_array_length)(heap, target, &len);
+    else if (ac->op == 1)
+        res->st = inl ? gcp_array_get_ref(heap, target, ac->index, &res->ref)
+                      : (gcp_array_get_ref)(heap, target, ac->index, &res->ref);
+    else
+        res->st = inl ? gcp_array_set_ref(heap, table, target, ac->index, slots[ac->value])
+                      : (gcp_array_set_ref)(heap, table, target, ac->index, slots[ac->value]);
+    memcpy(res->out, &len, sizeof len);
+    res->poisoned = gcp_heap_is_poisoned(heap);
+    if ((uint64_t)target + sizeof res->obj <= gcp_heap_bound(heap))
+        memcpy(res->obj, at(target), sizeof res->obj);
+    res->counts[0] = gcp__load32(at(s) + 12);
+    res->counts[1] = gcp__load32(at(e) + 12);
+}
+
+static void array_differential(int *oks, int *refusals)
+{
+    for (size_t i = 0; i < N_ARRAY_FORGERIES; i++) {
+        for (size_t j = 0; j < N_ARRAY_ACCESSES; j++) {
+            outcome a, b;
+            run_array_case(&array_forgeries[i], &array_accesses[j], false, &a);
+            run_array_case(&array_forgeries[i], &array_accesses[j], true, &b);
+            ck_assert_msg(a.st == b.st && a.poisoned == b.poisoned && a.ref == b.ref &&
+                              memcmp(a.out, b.out, sizeof a.out) == 0 &&
+                              memcmp(a.obj, b.obj, sizeof a.obj) == 0 &&
+                              a.counts[0] == b.counts[0] && a.counts[1] == b.counts[1],
+                          "%s, array access %zu: exported %s (poisoned %d, ref %#x), inline %s "
+                          "(poisoned %d, ref %#x)",
+                          array_forgeries[i].what, j, gcp_strerror(a.st), a.poisoned, a.ref,
+                          gcp_strerror(b.st), b.poisoned, b.ref);
+            if (a.st == GCP_OK)
+                (*oks)++;
+            else
+                (*refusals)++;
+        }
+    }
+}
+
 START_TEST(inline_equals_exported)
 {
     int oks = 0, refusals = 0;
@@ -227,6 +359,10 @@ START_TEST(inline_equals_exported)
     /* The table exercises both sides. */
     ck_assert_int_gt(oks, 60);
     ck_assert_int_gt(refusals, 200);
+    oks = refusals = 0;
+    array_differential(&oks, &refusals);
+    ck_assert_int_gt(oks, 40);
+    ck_assert_int_gt(refusals, 150);
 }
 END_TEST
 
@@ -244,6 +380,10 @@ START_TEST(inline_equals_exported_drc)
     differential(&oks, &refusals);
     ck_assert_int_gt(oks, 60);
     ck_assert_int_gt(refusals, 200);
+    oks = refusals = 0;
+    array_differential(&oks, &refusals);
+    ck_assert_int_gt(oks, 40);
+    ck_assert_int_gt(refusals, 150);
     ck_assert_ok(gcp_pool_release(pool, heap));
     ck_assert_ok(gcp_pool_free(pool));
     pool = saved_pool;
