@@ -1061,30 +1061,37 @@ GCP__INLINE bool gcp__inl_heap(const gcp_heap *heap, gcp__inl_view *v)
     return true;
 }
 
-/* Internal: ref is a struct object with a valid header of a type in the
- * snapshot (the library's fast check for structs): *p its address. */
-GCP__INLINE bool gcp__inl_struct(const gcp__inl_view *v, gcp_ref ref, uint8_t **p,
-                                   const struct gcp__type **t)
+/* Internal: ref is aligned, non-zero, with its header inside the bound
+ * and of `kind` (any flags), its type in the snapshot and of that kind,
+ * its size inside the bound: *o its address, *ty its type, *size its size. */
+GCP__INLINE bool gcp__inl_header(const gcp__inl_view *v, gcp_ref ref, gcp_kind kind,
+                                 uint8_t **o, const struct gcp__type **ty, uint32_t *size)
 {
     if (ref == 0 || (ref & (GCP_OBJ_ALIGN - 1)) != 0 ||
         (uint64_t)ref + GCP_OBJ_HEADER_BYTES > (uint64_t)v->bound)
         return false;
-    uint8_t *o = v->base + ref;
+    uint8_t *p = v->base + ref;
     /* Word by word, as the library writes a new header: a wider load
      * would wait for those stores to retire. */
-    uint32_t kind, ti, size;
-    memcpy(&kind, o, sizeof kind);
-    memcpy(&ti, o + 4, sizeof ti);
-    memcpy(&size, o + 8, sizeof size);
-    if ((kind & 0xffff00ffu) != (uint32_t)GCP_KIND_STRUCT || ti >= v->ntypes)
+    uint32_t k, ti;
+    memcpy(&k, p, sizeof k);
+    memcpy(&ti, p + 4, sizeof ti);
+    memcpy(size, p + 8, sizeof *size);
+    if ((k & 0xffff00ffu) != (uint32_t)kind || ti >= v->ntypes ||
+        (uint64_t)ref + *size > (uint64_t)v->bound || v->types[ti].kind != kind)
         return false;
-    const struct gcp__type *ty = v->types + ti;
-    if (ty->kind != GCP_KIND_STRUCT || size != ty->obj_bytes ||
-        (uint64_t)ref + size > (uint64_t)v->bound)
-        return false;
-    *p = o;
-    *t = ty;
+    *o = p;
+    *ty = v->types + ti;
     return true;
+}
+
+/* Internal: ref is a struct object with a valid header of a type in the
+ * snapshot (the library's fast check for structs): *p its address. */
+GCP__INLINE bool gcp__inl_struct(const gcp__inl_view *v, gcp_ref ref, uint8_t **p,
+                                 const struct gcp__type **t)
+{
+    uint32_t size;
+    return gcp__inl_header(v, ref, GCP_KIND_STRUCT, p, t, &size) && size == (*t)->obj_bytes;
 }
 
 /* Internal: ref is an array object with a valid header of a type in the
@@ -1093,28 +1100,13 @@ GCP__INLINE bool gcp__inl_struct(const gcp__inl_view *v, gcp_ref ref, uint8_t **
 GCP__INLINE bool gcp__inl_array(const gcp__inl_view *v, gcp_ref ref, uint8_t **p,
                                 const struct gcp__type **t, uint32_t *len)
 {
-    if (ref == 0 || (ref & (GCP_OBJ_ALIGN - 1)) != 0 ||
-        (uint64_t)ref + GCP_OBJ_HEADER_BYTES > (uint64_t)v->bound)
-        return false;
-    uint8_t *o = v->base + ref;
-    uint32_t kind, ti, size, n;
-    memcpy(&kind, o, sizeof kind);
-    memcpy(&ti, o + 4, sizeof ti);
-    memcpy(&size, o + 8, sizeof size);
-    if ((kind & 0xffff00ffu) != (uint32_t)GCP_KIND_ARRAY || ti >= v->ntypes ||
-        (uint64_t)ref + size > (uint64_t)v->bound || size < GCP_ARRAY_ELEMS)
-        return false;
-    const struct gcp__type *ty = v->types + ti;
-    if (ty->kind != GCP_KIND_ARRAY)
+    uint32_t size;
+    if (!gcp__inl_header(v, ref, GCP_KIND_ARRAY, p, t, &size) || size < GCP_ARRAY_ELEMS)
         return false;
     /* The length word lies inside the object once the size says so. */
-    memcpy(&n, o + GCP_ARRAY_LENGTH, sizeof n);
-    if ((((uint64_t)GCP_ARRAY_ELEMS + ((uint64_t)n << ty->elem_shift) + 7u) & ~(uint64_t)7u) != size)
-        return false;
-    *p = o;
-    *t = ty;
-    *len = n;
-    return true;
+    memcpy(len, *p + GCP_ARRAY_LENGTH, sizeof *len);
+    return (((uint64_t)GCP_ARRAY_ELEMS + ((uint64_t)*len << (*t)->elem_shift) + 7u) &
+            ~(uint64_t)7u) == size;
 }
 
 /* Internal: v is null, an i31, or a valid struct or array of the heap

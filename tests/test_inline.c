@@ -150,6 +150,36 @@ typedef struct {
     uint32_t counts[2];  /* collector words of s and arr afterwards */
 } outcome;
 
+/* What an access left: poisoning, the target's first bytes, the
+ * collector words of the two referents a and b. */
+static void observe(outcome *res, gcp_ref target, gcp_ref a, gcp_ref b)
+{
+    res->poisoned = gcp_heap_is_poisoned(heap);
+    if ((uint64_t)target + sizeof res->obj <= gcp_heap_bound(heap))
+        memcpy(res->obj, at(target), sizeof res->obj);
+    res->counts[0] = gcp__load32(at(a) + 12);
+    res->counts[1] = gcp__load32(at(b) + 12);
+}
+
+/* The exported outcome a and the inline one b of case `what`, access j,
+ * are the same; counts a's successes and refusals. */
+static void expect_same(const outcome *a, const outcome *b, const char *what, size_t j,
+                        int *oks, int *refusals)
+{
+    ck_assert_msg(a->st == b->st && a->poisoned == b->poisoned && a->ref == b->ref &&
+                      memcmp(a->out, b->out, sizeof a->out) == 0 &&
+                      memcmp(a->obj, b->obj, sizeof a->obj) == 0 &&
+                      a->counts[0] == b->counts[0] && a->counts[1] == b->counts[1],
+                  "%s, access %zu: exported %s (poisoned %d, ref %#x), inline %s "
+                  "(poisoned %d, ref %#x)",
+                  what, j, gcp_strerror(a->st), a->poisoned, a->ref, gcp_strerror(b->st),
+                  b->poisoned, b->ref);
+    if (a->st == GCP_OK)
+        (*oks)++;
+    else
+        (*refusals)++;
+}
+
 static void run_case(const forgery *fg, const access_case *ac, bool inl, outcome *res)
 {
     recycle();
@@ -197,11 +227,7 @@ static void run_case(const forgery *fg, const access_case *ac, bool inl, outcome
     else
         res->st = inl ? gcp_heap_clone_ref(heap, target, &res->ref)
                       : (gcp_heap_clone_ref)(heap, target, &res->ref);
-    res->poisoned = gcp_heap_is_poisoned(heap);
-    if ((uint64_t)target + sizeof res->obj <= gcp_heap_bound(heap))
-        memcpy(res->obj, at(target), sizeof res->obj);
-    res->counts[0] = gcp__load32(at(s) + 12);
-    res->counts[1] = gcp__load32(at(arr) + 12);
+    observe(res, target, s, arr);
 }
 
 /* The whole table on the fixture's heap (the null collector, no barrier)
@@ -213,18 +239,7 @@ static void differential(int *oks, int *refusals)
             outcome a, b;
             run_case(&forgeries[i], &accesses[j], false, &a);
             run_case(&forgeries[i], &accesses[j], true, &b);
-            ck_assert_msg(a.st == b.st && a.poisoned == b.poisoned && a.ref == b.ref &&
-                              memcmp(a.out, b.out, sizeof a.out) == 0 &&
-                              memcmp(a.obj, b.obj, sizeof a.obj) == 0 &&
-                              a.counts[0] == b.counts[0] && a.counts[1] == b.counts[1],
-                          "%s, access %zu: exported %s (poisoned %d, ref %#x), inline %s "
-                          "(poisoned %d, ref %#x)",
-                          forgeries[i].what, j, gcp_strerror(a.st), a.poisoned, a.ref,
-                          gcp_strerror(b.st), b.poisoned, b.ref);
-            if (a.st == GCP_OK)
-                (*oks)++;
-            else
-                (*refusals)++;
+            expect_same(&a, &b, forgeries[i].what, j, oks, refusals);
         }
     }
 }
@@ -322,11 +337,7 @@ static void run_array_case(const array_forgery *fg, const array_access *ac, bool
         res->st = inl ? gcp_array_set_ref(heap, table, target, ac->index, slots[ac->value])
                       : (gcp_array_set_ref)(heap, table, target, ac->index, slots[ac->value]);
     memcpy(res->out, &len, sizeof len);
-    res->poisoned = gcp_heap_is_poisoned(heap);
-    if ((uint64_t)target + sizeof res->obj <= gcp_heap_bound(heap))
-        memcpy(res->obj, at(target), sizeof res->obj);
-    res->counts[0] = gcp__load32(at(s) + 12);
-    res->counts[1] = gcp__load32(at(e) + 12);
+    observe(res, target, s, e);
 }
 
 static void array_differential(int *oks, int *refusals)
@@ -336,18 +347,7 @@ static void array_differential(int *oks, int *refusals)
             outcome a, b;
             run_array_case(&array_forgeries[i], &array_accesses[j], false, &a);
             run_array_case(&array_forgeries[i], &array_accesses[j], true, &b);
-            ck_assert_msg(a.st == b.st && a.poisoned == b.poisoned && a.ref == b.ref &&
-                              memcmp(a.out, b.out, sizeof a.out) == 0 &&
-                              memcmp(a.obj, b.obj, sizeof a.obj) == 0 &&
-                              a.counts[0] == b.counts[0] && a.counts[1] == b.counts[1],
-                          "%s, array access %zu: exported %s (poisoned %d, ref %#x), inline %s "
-                          "(poisoned %d, ref %#x)",
-                          array_forgeries[i].what, j, gcp_strerror(a.st), a.poisoned, a.ref,
-                          gcp_strerror(b.st), b.poisoned, b.ref);
-            if (a.st == GCP_OK)
-                (*oks)++;
-            else
-                (*refusals)++;
+            expect_same(&a, &b, array_forgeries[i].what, j, oks, refusals);
         }
     }
 }
