@@ -915,9 +915,11 @@ GCP_API gcp_status gcp_heap_externref_host_data(gcp_heap *heap, gcp_ref ref, uin
 GCP_API gcp_status gcp_heap_externref_data(gcp_heap *heap, gcp_hostdata *table, gcp_ref ref,
                                            void **out);
 
-/* Struct fields, by byte offset into the payload.  Ref fields go through the
- * write barrier; scalar reads and writes must not overlap a ref field
- * (GCP_ETYPE) and must lie inside the payload (GCP_EBOUNDS, also for len 0).
+/* Struct fields, by byte offset into the payload (these, and the ref calls
+ * of arrays, are also inline: see "Inline fast paths" below).  Ref fields
+ * go through the write barrier; scalar reads and writes must not overlap a
+ * ref field (GCP_ETYPE) and must lie inside the payload (GCP_EBOUNDS, also
+ * for len 0).
  * A ref offset that is not one of the type's ref fields gives GCP_ETYPE.
  * get_ref returns a borrowed ref, validated (GCP_ECORRUPT if the field holds
  * an invalid ref); clone it to keep it across barriers, root it to keep it
@@ -964,8 +966,9 @@ GCP_API gcp_status gcp_array_write(gcp_heap *heap, gcp_ref arr, uint32_t index, 
  * as in (gcp_struct_read)(...), uses the exported function.  Define
  * GCP_NO_INLINE before including this header to get plain calls.
  *
- * What follows the internal part is internal: the part of a heap, of its
- * memory descriptor and of a registered type the inline code reads.  The
+ * Everything below, up to the macros, is internal: the parts of a heap,
+ * of its memory descriptor and of a registered type that the inline code
+ * reads, and the inline functions themselves.  The
  * library checks these layouts when it is built, and the inline code
  * checks the heap's layout tag on every call, so a host built with another
  * version of this header only loses the inline path.  Hosts must not use
