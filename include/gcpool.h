@@ -275,7 +275,10 @@ typedef struct gcp_pool_config {
      * past 4 MiB) only once a collection has not made room: the allocation
      * answers GCP_NEED_GC first, so the heap follows the live set, not
      * max_heap_bytes.  0 grows freely up to max_heap_bytes.  At most
-     * 10000.  Default 200. */
+     * 10000.  Default 300: a grown heap then collects about once per
+     * twice its live bytes allocated (200 marks the live set twice as
+     * often); growth doubles the bound, so a heap can reach about 6 times
+     * its live bytes. */
     uint32_t gc_heap_growth_percent;
     /* Type registry for struct and array objects; NULL means none (only
      * externrefs can be allocated).  The pool takes its own reference. */

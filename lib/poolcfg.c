@@ -41,7 +41,7 @@ static void defaults(gcp_pool_config *c)
     c->max_unused_warm_slots = 16;
     c->collector = GCP_COLLECTOR_NULL;
     c->gc_step_budget = 10000;
-    c->gc_heap_growth_percent = 200;
+    c->gc_heap_growth_percent = 300;
     c->types = NULL;
     c->huge_pages = false;
     c->gc_step_time_us = 500;
