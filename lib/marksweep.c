@@ -14,7 +14,9 @@
  *    needs anything done, so the sweep goes from marked object to marked
  *    object through the bitmap instead: the bytes between two of them
  *    become one free block, unread (garbage is not validated, and is
- *    never used); only the marked objects' headers are read again.
+ *    never used), and the marked objects' extents come from the tracer's
+ *    bitmaps (a start and an end bit each, set when marking validated
+ *    them), so no header is read again.
  * The mutator does not run between the steps of one collection (the core
  * refuses it with GCP_EBUSY), so marking needs no write barrier.
  *
@@ -59,6 +61,7 @@ static gcp_status ms_create(gcp_heap *heap)
         return GCP_ENOMEM;
     gcp__fl_init(&m->base.fl, heap);
     gcp__trace_init(&m->base.tracer);
+    m->base.tracer.track_ends = true;   /* for the sweep by runs */
     heap->cdata = m;
     return GCP_OK;
 }
@@ -149,10 +152,11 @@ static gcp_status sweep_some(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
 }
 
 /* The sweep by runs (see the top of the file): one unit per marked object
- * and one per free run.  A marked object is validated again (the mark
- * phase did, and the mutator has not run since); a mark inside another
- * marked object, or a gap that cannot hold a block, can only come from
- * forged sizes: GCP_ECORRUPT. */
+ * and one per free run.  A marked object's extent comes from the tracer's
+ * bitmaps, set when marking validated it (the mutator has not run since):
+ * from its mark to the next end mark.  Another object's mark inside that
+ * extent, or a gap that cannot hold a block, can only come from forged
+ * sizes (overlapping objects): GCP_ECORRUPT.  No live header is read. */
 static gcp_status sweep_runs(gcp_collection *gc, ms_heap *m, uint64_t budget, uint64_t *units,
                              bool *done)
 {
@@ -173,14 +177,13 @@ static gcp_status sweep_runs(gcp_collection *gc, ms_heap *m, uint64_t budget, ui
             (*units)++;
             continue;
         }
-        gcp_obj o;
-        if (gcp__obj_check(heap, (gcp_ref)at, &o) != GCP_OK || at + o.size > fl->frontier ||
-            gcp__trace_next_mark(t, at / GCP_OBJ_ALIGN + 1, (at + o.size) / GCP_OBJ_ALIGN) !=
-                (at + o.size) / GCP_OBJ_ALIGN)
+        const uint64_t last = gcp__trace_next_end(t, at / GCP_OBJ_ALIGN, end);
+        if (last == end || gcp__trace_next_mark(t, at / GCP_OBJ_ALIGN + 1, last + 1) != last + 1)
             return gcp__heap_corrupt(heap);
+        const uint64_t o_end = (last + 1) * GCP_OBJ_ALIGN;
         gcp__fl_rebuild_live(fl);
-        m->live += o.size;
-        m->sweep_at = at + o.size;
+        m->live += o_end - at;
+        m->sweep_at = o_end;
         (*units)++;
     }
     if (m->sweep_at >= fl->frontier) {

@@ -63,14 +63,16 @@ void gcp__trace_init(gcp_tracer *t)
 gcp_status gcp__trace_begin(gcp_tracer *t, gcp_heap *heap, uint64_t frontier)
 {
     size_t words = (size_t)(frontier / GCP_OBJ_ALIGN) / 64 + 1;
-    if (words > t->mark_words) {
-        uint64_t *nm = gcp__realloc(t->marks, words * sizeof *nm);
+    size_t need = t->track_ends ? 2 * words : words;
+    if (need > t->mark_words) {
+        uint64_t *nm = gcp__realloc(t->marks, need * sizeof *nm);
         if (!nm)
             return GCP_ENOMEM;
         t->marks = nm;
-        t->mark_words = words;
+        t->mark_words = need;
     }
-    memset(t->marks, 0, words * sizeof *t->marks);
+    memset(t->marks, 0, need * sizeof *t->marks);
+    t->ends = t->track_ends ? t->marks + words : NULL;
     t->heap = heap;
     t->frontier = frontier;
     t->marked = 0;
@@ -83,7 +85,7 @@ void gcp__trace_free(gcp_tracer *t)
 {
     gcp__free(t->marks);
     gcp__vec_free(&t->stack);
-    t->marks = NULL;
+    t->marks = t->ends = NULL;
     t->mark_words = 0;
 }
 
@@ -101,13 +103,13 @@ gcp_status gcp__reach(gcp_heap *heap, uint64_t frontier, gcp_ref r, gcp_obj *o, 
 /* Each object is pushed once, when it is marked (and a partly scanned one
  * again after its pop): more entries than objects fit below the frontier
  * means overlapping, forged objects. */
-static gcp_status push_grey(gcp_tracer *t, gcp_ref r, uint32_t done)
+static gcp_status push_grey(gcp_tracer *t, const gcp_grey *g)
 {
     void *slot;
     gcp_status st = gcp__vec_push(&t->stack, &slot);
     if (st != GCP_OK)
         return st == GCP_ELIMIT ? gcp__heap_corrupt(t->heap) : st;
-    *(gcp_grey *)slot = (gcp_grey){.ref = r, .done = done};
+    *(gcp_grey *)slot = *g;
     return GCP_OK;
 }
 
@@ -123,8 +125,16 @@ static gcp_status shade_now(gcp_tracer *t, gcp_ref r)
         return st;
     uint64_t g = r / GCP_OBJ_ALIGN;
     t->marks[g >> 6] |= (uint64_t)1 << (g & 63u);
+    if (t->ends) {
+        uint64_t e = ((uint64_t)r + o.size) / GCP_OBJ_ALIGN - 1u;
+        t->ends[e >> 6] |= (uint64_t)1 << (e & 63u);
+    }
     t->marked++;
-    return push_grey(t, r, 0);
+    const gcp_grey grey = {.ref = r,
+                           .done = 0,
+                           .nrefs = gcp__obj_nrefs(&o),
+                           .type = o.kind == GCP_KIND_STRUCT ? o.type_index : GCP_GREY_ARRAY};
+    return push_grey(t, &grey);
 }
 
 /* Validates the oldest queued ref. */
@@ -167,17 +177,20 @@ gcp_status gcp__trace_drain(gcp_tracer *t, uint64_t budget, uint64_t *units)
             continue;
         }
         gcp_grey g = *(const gcp_grey *)gcp__vec_pop(stack);
-        gcp_obj o;
-        gcp_status st = gcp__trace_reach(t, g.ref, &o, false);
-        if (st != GCP_OK)
-            return st;
         if (g.done == 0) {
             g.done = 1;
             (*units)++;
         }
-        uint32_t n = gcp__obj_nrefs(&o);
-        while (g.done - 1 < n && *units < budget) {
-            st = gcp__trace_shade(t, gcp__obj_ref_get(&o, g.done - 1));
+        /* Validated when it was marked (see gcp_grey): the slots lie inside
+         * the object, at the type's ref offsets or after an array's length. */
+        const uint8_t *p = t->heap->mem->base + g.ref;
+        const uint32_t *offs =
+            g.type == GCP_GREY_ARRAY ? NULL : gcp__heap_type(t->heap, g.type)->ref_offsets;
+        gcp_status st;
+        while (g.done - 1 < g.nrefs && *units < budget) {
+            uint32_t at = offs ? GCP_OBJ_PAYLOAD + offs[g.done - 1]
+                               : GCP_ARRAY_ELEMS + 4u * (g.done - 1);
+            st = gcp__trace_shade(t, gcp__load32(p + at));
             if (st != GCP_OK)
                 return st;
             g.done++;
@@ -186,8 +199,8 @@ gcp_status gcp__trace_drain(gcp_tracer *t, uint64_t budget, uint64_t *units)
         /* Out of budget halfway: the rest waits for the next step.  The
          * shades above may have filled the stack, so this push is checked
          * like any other. */
-        if (g.done - 1 < n) {
-            st = push_grey(t, g.ref, g.done);
+        if (g.done - 1 < g.nrefs) {
+            st = push_grey(t, &g);
             if (st != GCP_OK)
                 return st;
         }

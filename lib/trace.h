@@ -16,11 +16,19 @@
 #include "lib/vec.h"
 
 /* A grey object: taken from the stack `done - 1` of its reference slots
- * scanned (0: not taken yet), so a large array is scanned across steps. */
+ * scanned (0: not taken yet), so a large array is scanned across steps.
+ * What its validation found when it was marked comes along (headers do not
+ * change while a collection runs: the mutator is kept out), so a pop reads
+ * only its slots: how many there are, and the struct type whose ref
+ * offsets they lie at (GCP_GREY_ARRAY: a ref array's elements). */
 typedef struct gcp_grey {
     gcp_ref ref;
     uint32_t done;
+    uint32_t nrefs;
+    uint32_t type;
 } gcp_grey;
+
+#define GCP_GREY_ARRAY UINT32_MAX
 
 /* Refs waiting in the prefetch queue of a tracer (a power of two). */
 #define GCP_TRACE_QUEUE 8u
@@ -42,7 +50,13 @@ typedef struct gcp_tracer {
     gcp_heap *heap;
     uint64_t frontier;          /* nothing at or above it was handed out */
     uint64_t *marks;
-    size_t mark_words;
+    /* With track_ends (set by the collector after gcp__trace_init): a second
+     * bitmap of the same size, with a bit at the last granule of each
+     * marked object, so a sweep learns every marked object's extent from
+     * host memory alone; NULL otherwise. */
+    uint64_t *ends;
+    bool track_ends;
+    size_t mark_words;          /* words allocated at marks (both bitmaps) */
     uint64_t marked;            /* objects marked since the trace began */
     gcp_vec stack;              /* of gcp_grey; limit: objects below the frontier */
     gcp_ref queue[GCP_TRACE_QUEUE];   /* refs found, not yet validated */
@@ -82,6 +96,20 @@ static inline uint64_t gcp__trace_next_mark(const gcp_tracer *t, uint64_t g, uin
 {
     while (g < end) {
         uint64_t w = t->marks[g >> 6] >> (g & 63u);
+        if (w) {
+            uint64_t at = g + (uint64_t)__builtin_ctzll(w);
+            return at < end ? at : end;
+        }
+        g = (g | 63u) + 1u;
+    }
+    return end;
+}
+/* The first granule in [g, end) that ends a marked object, or end (needs
+ * track_ends). */
+static inline uint64_t gcp__trace_next_end(const gcp_tracer *t, uint64_t g, uint64_t end)
+{
+    while (g < end) {
+        uint64_t w = t->ends[g >> 6] >> (g & 63u);
         if (w) {
             uint64_t at = g + (uint64_t)__builtin_ctzll(w);
             return at < end ? at : end;

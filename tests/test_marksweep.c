@@ -394,6 +394,22 @@ START_TEST(run_sweep_finds_overlapping_marks)
 }
 END_TEST
 
+/* A forged size that ends inside the next marked object (not past it):
+ * the extents interleave, and the sweep by runs reports that too. */
+START_TEST(run_sweep_finds_interleaved_extents)
+{
+    gcp_ref a = new_s(), b = new_s(), c = new_s();
+    ck_assert_uint_eq(b, a + 32);
+    gcp_ref ra = a, rb = b, rc = c;
+    ck_assert_ok(gcp_roots_add(roots, &ra));
+    ck_assert_ok(gcp_roots_add(roots, &rb));
+    ck_assert_ok(gcp_roots_add(roots, &rc));
+    /* a becomes a valid byte array of 48 bytes: it ends halfway into b. */
+    gcf_forge_byte_array(&F, a, 48);
+    expect_corrupt_gc();
+}
+END_TEST
+
 START_TEST(corrupt_free_lists_after_sweep)
 {
     gcp_ref keep = new_s(), d = new_s(), k2 = new_s();
@@ -425,6 +441,7 @@ int main(void)
     tcase_add_test(tc, corrupt_dead_blocks);
     tcase_add_test(tc, dead_garbage_is_not_read);
     tcase_add_test(tc, run_sweep_finds_overlapping_marks);
+    tcase_add_test(tc, run_sweep_finds_interleaved_extents);
     tcase_add_test(tc, corrupt_free_lists_after_sweep);
     suite_add_tcase(s, tc);
     return run_suite(s);
