@@ -90,12 +90,11 @@ static inline bool gcp__trace_marked(const gcp_tracer *t, gcp_ref r)
     uint64_t g = r / GCP_OBJ_ALIGN;
     return (t->marks[g >> 6] >> (g & 63u)) & 1u;
 }
-/* The first marked granule (offset / GCP_OBJ_ALIGN) in [g, end), or end
- * (end at most the frontier's granule). */
-static inline uint64_t gcp__trace_next_mark(const gcp_tracer *t, uint64_t g, uint64_t end)
+/* The first set bit in [g, end) of a bitmap, or end. */
+static inline uint64_t gcp__bits_next(const uint64_t *bits, uint64_t g, uint64_t end)
 {
     while (g < end) {
-        uint64_t w = t->marks[g >> 6] >> (g & 63u);
+        uint64_t w = bits[g >> 6] >> (g & 63u);
         if (w) {
             uint64_t at = g + (uint64_t)__builtin_ctzll(w);
             return at < end ? at : end;
@@ -104,19 +103,17 @@ static inline uint64_t gcp__trace_next_mark(const gcp_tracer *t, uint64_t g, uin
     }
     return end;
 }
+/* The first marked granule (offset / GCP_OBJ_ALIGN) in [g, end), or end
+ * (end at most the frontier's granule). */
+static inline uint64_t gcp__trace_next_mark(const gcp_tracer *t, uint64_t g, uint64_t end)
+{
+    return gcp__bits_next(t->marks, g, end);
+}
 /* The first granule in [g, end) that ends a marked object, or end (needs
  * track_ends). */
 static inline uint64_t gcp__trace_next_end(const gcp_tracer *t, uint64_t g, uint64_t end)
 {
-    while (g < end) {
-        uint64_t w = t->ends[g >> 6] >> (g & 63u);
-        if (w) {
-            uint64_t at = g + (uint64_t)__builtin_ctzll(w);
-            return at < end ? at : end;
-        }
-        g = (g | 63u) + 1u;
-    }
-    return end;
+    return gcp__bits_next(t->ends, g, end);
 }
 /* Objects marked so far. */
 static inline uint64_t gcp__trace_count(const gcp_tracer *t) { return t->marked; }
