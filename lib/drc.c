@@ -51,6 +51,16 @@
  * leaves counts inconsistent, but the heap is poisoned then anyway.  Until
  * such a trace (or the reset of the heap, when its store is freed or its
  * slot released) cyclic garbage and its host data stay.
+ *
+ * Merging.  Freed blocks go on their exact-size lists in the order the
+ * cascade reached them, which is no address order: allocation from them
+ * jumps around the heap.  So a collection that freed at least a quarter of
+ * the heap below the frontier ends with a sliced walk of the heap in
+ * address order (one unit per block, each validated) that rebuilds the
+ * lists with adjacent free blocks merged (gcp__fl_rebuild_*): the next
+ * allocations bump through long runs, in address order, as after a
+ * mark-sweep sweep, and a free tail lowers the frontier.  A collection
+ * ended during that walk finishes it at once, so no free block is lost.
  */
 #include <string.h>
 
@@ -64,7 +74,7 @@
 #include "lib/trace.h"
 #include "lib/vec.h"
 
-enum phase { IDLE, ROOTS, ZCT, SCAN, T_UNCOUNT, T_MARK, T_SWEEP };
+enum phase { IDLE, ROOTS, ZCT, SCAN, T_UNCOUNT, T_MARK, T_SWEEP, MERGE };
 
 /* How far ahead the walk of the ZCT fetches headers. */
 #define DRC_PREFETCH_AHEAD 8u
@@ -525,6 +535,46 @@ static gcp_status trace_sweep_step(gcp_collection *gc, drc_heap *d, uint64_t *un
     return st;
 }
 
+/* ---------------------------------------------------------------- merging */
+
+/* Whether the collection ending now freed enough to merge the free blocks. */
+static bool merge_wanted(const gcp_collection *gc, const drc_heap *d)
+{
+    return d->phase != MERGE && gc->bytes_reclaimed > 0 &&
+           gc->bytes_reclaimed >= d->base.fl.frontier / GCP_DRC_COALESCE_FRACTION;
+}
+
+static void merge_begin(drc_heap *d)
+{
+    gcp__fl_rebuild_begin(&d->base.fl);
+    d->phase = MERGE;
+    d->scan_at = GCP_HEAP_START;
+}
+
+/* The walk of the merge, one unit per block, until the budget is spent or
+ * the frontier reached (*done). */
+static gcp_status merge_some(drc_heap *d, uint64_t budget, uint64_t *units, bool *done)
+{
+    gcp_freelist *fl = &d->base.fl;
+    while (d->scan_at < fl->frontier && *units < budget) {
+        gcp_obj o;
+        gcp_status st = reach(d, (gcp_ref)d->scan_at, &o, true);
+        if (st != GCP_OK)
+            return st;
+        if (o.kind == GCP_KIND_FREE)
+            gcp__fl_rebuild_free(fl, o.ref, o.size);
+        else
+            gcp__fl_rebuild_live(fl);
+        d->scan_at += o.size;
+        (*units)++;
+    }
+    if (d->scan_at >= fl->frontier) {
+        gcp__fl_rebuild_end(fl);
+        *done = true;
+    }
+    return GCP_OK;
+}
+
 static gcp_status drc_gc_start(gcp_collection *gc)
 {
     drc_heap *d = gc->heap->cdata;
@@ -550,10 +600,15 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
             st = free_some(gc, d, budget, &units);
             continue;
         }
-        if (done)
-            break;
-        if (d->phase != T_MARK)
-            units++;   /* mark_step counts its own units */
+        if (done) {
+            /* Everything is freed: the merge, when it pays, comes last. */
+            if (!merge_wanted(gc, d))
+                break;
+            merge_begin(d);
+            done = false;
+        }
+        if (d->phase != T_MARK && d->phase != MERGE)
+            units++;   /* mark_step and merge_some count their own units */
         switch (d->phase) {
         case ROOTS:
             st = roots_step(gc, d);
@@ -587,6 +642,9 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
         case T_SWEEP:
             st = trace_sweep_step(gc, d, &units, &done);
             break;
+        case MERGE:
+            st = merge_some(d, budget, &units, &done);
+            break;
         case IDLE:
             done = true;
             break;
@@ -596,6 +654,10 @@ static gcp_status drc_gc_step(gcp_collection *gc, gcp_progress *out)
     if (st != GCP_OK)
         return st;
     done = done && d->work.n == 0 && d->cur == 0;
+    if (done && merge_wanted(gc, d)) {
+        merge_begin(d);   /* the budget ran out just before it */
+        done = false;
+    }
     if (done) {
         set_clear(d);
         d->phase = IDLE;
@@ -612,6 +674,13 @@ static void drc_gc_abort(gcp_collection *gc)
      * trusted any more.  A reset clears the poison right after. */
     if (d->phase == T_UNCOUNT || d->phase == T_MARK || d->phase == T_SWEEP)
         gc->heap->poisoned = true;
+    /* A merge cut short would leave the blocks past its cursor in no list:
+     * it is finished now (a corrupt block poisons the heap, as in a step). */
+    if (d->phase == MERGE && !gc->heap->poisoned) {
+        uint64_t units = 0;
+        bool done = false;
+        (void)merge_some(d, UINT64_MAX, &units, &done);
+    }
     /* A ZCT pass cut short: the entries not examined yet join the ones it
      * kept; a heap scan cut short is started again next time. */
     if (d->phase == ZCT) {

@@ -13,5 +13,8 @@
  * backup trace if its zero-count pass freed less than 1/this of the heap
  * below the frontier. */
 #define GCP_DRC_TRACE_FRACTION 4u
+/* A collection that freed at least 1/this of the heap below the frontier
+ * ends by merging the free blocks (a sliced walk of the heap). */
+#define GCP_DRC_COALESCE_FRACTION 4u
 
 #endif

@@ -20,9 +20,11 @@
  * exact class; for exact-class sizes, the current region (below); the first
  * fitting block of its bin; a split of a larger free block (found through a
  * bitmap of non-empty classes); the region, for larger sizes; the frontier
- * (growing the heap when needed).  Adjacent free blocks are merged only by a rebuild (a heap walk): mark-sweep's sweep is
- * one, and gcp__fl_coalesce runs one on demand (DRC runs it when an
- * allocation would otherwise fail).
+ * (growing the heap when needed).  Adjacent free blocks are merged only by
+ * a rebuild (a heap walk): mark-sweep's sweep is one, gcp__fl_coalesce runs
+ * one on demand (DRC runs it when an allocation would otherwise fail), and
+ * DRC ends a collection that freed a quarter of the heap or more with a
+ * sliced one of its own.
  *
  * The region: what is left of a block after a split is not pushed back on
  * a list but becomes the allocation region [region, region_end) (bounds in

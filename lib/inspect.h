@@ -24,7 +24,8 @@ gcp_freelist *gcp__heap_freelist(gcp_heap *heap);
  * grey stack, one per reference slot scanned and one per block swept; DRC
  * one per root, one per zero-count-table entry or heap block examined, and
  * one per object freed plus one per reference slot it held; its backup
- * trace one per block walked and one per reference slot, three walks. */
+ * trace one per block walked and one per reference slot, three walks; its
+ * merge of free blocks one per block walked. */
 uint64_t gcp__gc_last_step_units(const gcp_heap *heap);
 
 /* Refs in the exposed set, and entries in the zero-count table. */

@@ -816,6 +816,150 @@ START_TEST(collection_dropped_mid_array)
 }
 END_TEST
 
+/* ------------------------------------------------------------ merging */
+
+static gcp_freelist *lists(gc_fixture *f) { return gcp__heap_freelist(f->heap); }
+
+/* n fresh structs in r, at consecutive addresses from GCP_HEAP_START. */
+static void fill(gc_fixture *f, gcp_ref *r, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ck_assert_ok(gcp_heap_alloc_struct(f->heap, f->S, &r[i]));
+        ck_assert_uint_eq(r[i], GCP_HEAP_START + 32u * (uint32_t)i);
+    }
+}
+
+/* 64 fresh structs in r (F's heap), those in [from, to) dropped. */
+static void fill64_dropping(gcp_ref *r, int from, int to)
+{
+    fill(&F, r, 64);
+    for (int i = from; i < to; i++)
+        drop(r[i]);
+}
+
+/* 64 objects, every eighth kept: the 56 freed (more than a quarter of the
+ * heap) merge into 8 runs of 7, and allocation takes the last run from its
+ * start, in address order. */
+START_TEST(big_frees_merge_in_address_order)
+{
+    gcp_ref r[64];
+    fill(&F, r, 64);
+    for (int i = 0; i < 64; i++)
+        if (i % 8 != 7)
+            drop(r[i]);
+    gcf_collect(&F, NULL);
+    ck_assert_uint_eq(lists(&F)->free_blocks, 8);
+    ck_assert_uint_eq(lists(&F)->free_bytes, 56 * 32);
+    for (int k = 0; k < 8; k++) {
+        ck_assert(is_free(r[8 * k]));
+        ck_assert_uint_eq(gcf_peek(&F, r[8 * k], GCP_HDR_SIZE), 7 * 32);
+    }
+    for (int i = 0; i < 7; i++)
+        ck_assert_uint_eq(new_s(), r[56 + i]);
+    ck_assert(!gcp_heap_is_poisoned(F.heap));
+}
+END_TEST
+
+/* Below a quarter of the heap the blocks stay as freed; from a quarter on
+ * they merge (the heap is 16 + 64 * 32 bytes: a quarter is 516). */
+START_TEST(small_frees_are_not_merged)
+{
+    gcp_ref r[64];
+    fill64_dropping(r, 0, 12);   /* 384 bytes */
+    gcf_collect(&F, NULL);
+    ck_assert_uint_eq(lists(&F)->free_blocks, 12);
+    ck_assert_uint_eq(gcf_peek(&F, r[0], GCP_HDR_SIZE), 32);
+    for (int i = 12; i < 29; i++)   /* 17 more in the next one: 544 bytes */
+        drop(r[i]);
+    gcf_collect(&F, NULL);
+    ck_assert_uint_eq(lists(&F)->free_blocks, 1);
+    ck_assert_uint_eq(gcf_peek(&F, r[0], GCP_HDR_SIZE), 29 * 32);
+    ck_assert_uint_eq(lists(&F)->free_bytes, 29 * 32);
+}
+END_TEST
+
+/* A free run that reaches the frontier lowers it. */
+START_TEST(merge_lowers_the_frontier)
+{
+    gcp_ref r[64];
+    fill64_dropping(r, 1, 64);
+    ck_assert_uint_eq(lists(&F)->frontier, r[63] + 32);
+    gcf_collect(&F, NULL);
+    ck_assert_uint_eq(lists(&F)->frontier, r[1]);
+    ck_assert_uint_eq(lists(&F)->free_blocks, 0);
+    ck_assert_uint_eq(lists(&F)->free_bytes, 0);
+    ck_assert_uint_eq(new_s(), r[1]);
+    ck_assert_uint_eq(count(r[0]), 1);
+}
+END_TEST
+
+/* 300 objects, the even ones freed: the merge walks all 300 blocks, ten a
+ * step; a collection ended during that walk finishes it, so that every
+ * freed block is still found by allocation. */
+START_TEST(merge_is_sliced_and_finished_when_cut_short)
+{
+    enum { N = 300 };
+    for (int cut = 0; cut < 2; cut++) {
+        gc_fixture G;
+        gcf_open(&G, GCP_COLLECTOR_DRC, 1 * MIB, 10);
+        gcp_ref r[N];
+        fill(&G, r, N);
+        for (int i = 0; i < N; i += 2)
+            ck_assert_ok(gcp_heap_drop_ref(G.heap, G.table, r[i]));
+        const uint64_t frontier = lists(&G)->frontier;
+        gcp_roots *roots;
+        ck_assert_ok(gcp_roots_new(&roots));
+        gcp_collection *gc;
+        ck_assert_ok(gcp_heap_gc_start(G.heap, roots, G.table, &gc));
+        gcp_progress p = GCP_CONTINUE;
+        while (gc->bytes_reclaimed < N / 2 * 32) {
+            ck_assert_ok(gcp_collection_step(gc, &p));
+            ck_assert(p == GCP_CONTINUE);
+        }
+        /* Everything is freed; the walk is what is left. */
+        int steps = 0;
+        if (cut) {
+            ck_assert_ok(gcp_collection_step(gc, &p));
+            ck_assert(p == GCP_CONTINUE);
+            ck_assert_uint_lt(lists(&G)->free_blocks, N / 2);
+            gcp_ref spare = GCP_REF_NULL;
+            ck_assert_ok(gcp_roots_add(roots, &spare));
+            ck_assert_status(gcp_collection_step(gc, &p), GCP_ESTATE);
+        } else {
+            while (p == GCP_CONTINUE) {
+                ck_assert_ok(gcp_collection_step(gc, &p));
+                ck_assert_uint_le(gcp__gc_last_step_units(G.heap), 10);
+                steps++;
+            }
+            ck_assert_int_ge(steps, N / 10 - 2);
+        }
+        ck_assert(!gcp_heap_is_poisoned(G.heap));
+        ck_assert_uint_eq(lists(&G)->free_blocks, N / 2);
+        ck_assert_uint_eq(lists(&G)->free_bytes, N / 2 * 32);
+        for (int i = 0; i < N / 2; i++) {
+            gcp_ref x;
+            ck_assert_ok(gcp_heap_alloc_struct(G.heap, G.S, &x));
+            ck_assert_uint_eq((x - GCP_HEAP_START) % 64, 0);   /* an even one */
+        }
+        ck_assert_uint_eq(lists(&G)->frontier, frontier);
+        ck_assert_uint_eq(lists(&G)->free_blocks, 0);
+        gcp_roots_free(roots);
+        gcf_close(&G);
+    }
+}
+END_TEST
+
+/* The merge validates every block, also live ones no count change
+ * reached: a forged size there is corruption. */
+START_TEST(merge_finds_forged_blocks)
+{
+    gcp_ref r[64];
+    fill64_dropping(r, 1, 63);
+    gcf_poke(&F, r[63], GCP_HDR_SIZE, 64);
+    expect_corrupt(gcp_heap_gc(F.heap, NULL, F.table));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("drc");
@@ -848,6 +992,11 @@ int main(void)
     tcase_add_test(tc, backup_trace_steps_and_corruption);
     tcase_add_test(tc, large_arrays_freed_across_steps);
     tcase_add_test(tc, collection_dropped_mid_array);
+    tcase_add_test(tc, big_frees_merge_in_address_order);
+    tcase_add_test(tc, small_frees_are_not_merged);
+    tcase_add_test(tc, merge_lowers_the_frontier);
+    tcase_add_test(tc, merge_is_sliced_and_finished_when_cut_short);
+    tcase_add_test(tc, merge_finds_forged_blocks);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
