@@ -540,7 +540,8 @@ static gcp_status trace_sweep_step(gcp_collection *gc, drc_heap *d, uint64_t *un
 /* Whether the collection ending now freed enough to merge the free blocks. */
 static bool merge_wanted(const gcp_collection *gc, const drc_heap *d)
 {
-    return d->phase != MERGE && gc->bytes_reclaimed > 0 &&
+    /* The frontier is never below GCP_HEAP_START: nothing freed, no merge. */
+    return d->phase != MERGE &&
            gc->bytes_reclaimed >= d->base.fl.frontier / GCP_DRC_COALESCE_FRACTION;
 }
 
@@ -555,24 +556,7 @@ static void merge_begin(drc_heap *d)
  * the frontier reached (*done). */
 static gcp_status merge_some(drc_heap *d, uint64_t budget, uint64_t *units, bool *done)
 {
-    gcp_freelist *fl = &d->base.fl;
-    while (d->scan_at < fl->frontier && *units < budget) {
-        gcp_obj o;
-        gcp_status st = reach(d, (gcp_ref)d->scan_at, &o, true);
-        if (st != GCP_OK)
-            return st;
-        if (o.kind == GCP_KIND_FREE)
-            gcp__fl_rebuild_free(fl, o.ref, o.size);
-        else
-            gcp__fl_rebuild_live(fl);
-        d->scan_at += o.size;
-        (*units)++;
-    }
-    if (d->scan_at >= fl->frontier) {
-        gcp__fl_rebuild_end(fl);
-        *done = true;
-    }
-    return GCP_OK;
+    return gcp__fl_coalesce_some(&d->base.fl, &d->scan_at, budget, units, done);
 }
 
 static gcp_status drc_gc_start(gcp_collection *gc)

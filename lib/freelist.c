@@ -304,24 +304,34 @@ void gcp__fl_rebuild_end(gcp_freelist *fl)
     flush_run(fl);
 }
 
-gcp_status gcp__fl_coalesce(gcp_freelist *fl)
+gcp_status gcp__fl_coalesce_some(gcp_freelist *fl, uint64_t *at, uint64_t budget,
+                                 uint64_t *units, bool *done)
 {
     gcp_heap *heap = fl->heap;
-    gcp__fl_rebuild_begin(fl);
-    uint64_t at = GCP_HEAP_START;
-    while (at < fl->frontier) {
+    while (*at < fl->frontier && *units < budget) {
         gcp_obj o;
-        if (at > UINT32_MAX || gcp__obj_check_block(heap, (gcp_ref)at, &o) != GCP_OK ||
-            at + o.size > fl->frontier) {
+        if (*at > UINT32_MAX || gcp__obj_check_block(heap, (gcp_ref)*at, &o) != GCP_OK ||
+            *at + o.size > fl->frontier) {
             clear_lists(fl);
             return gcp__heap_corrupt(heap);
         }
         if (o.kind == GCP_KIND_FREE)
-            gcp__fl_rebuild_free(fl, (uint32_t)at, o.size);
+            gcp__fl_rebuild_free(fl, (uint32_t)*at, o.size);
         else
             gcp__fl_rebuild_live(fl);
-        at += o.size;
+        *at += o.size;
+        (*units)++;
     }
-    gcp__fl_rebuild_end(fl);
+    *done = *at >= fl->frontier;
+    if (*done)
+        gcp__fl_rebuild_end(fl);
     return GCP_OK;
+}
+
+gcp_status gcp__fl_coalesce(gcp_freelist *fl)
+{
+    gcp__fl_rebuild_begin(fl);
+    uint64_t at = GCP_HEAP_START, units = 0;
+    bool done;
+    return gcp__fl_coalesce_some(fl, &at, UINT64_MAX, &units, &done);
 }

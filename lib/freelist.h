@@ -193,6 +193,12 @@ void gcp__fl_rebuild_end(gcp_freelist *fl);
  * blocks.  GCP_ECORRUPT (heap poisoned) on an invalid block; then the lists
  * are left empty (nothing is allocated from a corrupt heap anyway). */
 gcp_status gcp__fl_coalesce(gcp_freelist *fl);
+/* gcp__fl_coalesce's walk in slices, after gcp__fl_rebuild_begin: from
+ * *at (GCP_HEAP_START at first, advanced) one unit per block until *units
+ * reaches budget or the frontier is reached, then *done and the rebuild
+ * ended.  Errors as gcp__fl_coalesce. */
+gcp_status gcp__fl_coalesce_some(gcp_freelist *fl, uint64_t *at, uint64_t budget,
+                                 uint64_t *units, bool *done);
 
 /* The size class of a block size (16 <= size, multiple of 8). */
 uint32_t gcp__fl_class_of(uint64_t size);
